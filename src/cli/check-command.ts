@@ -1,0 +1,74 @@
+import { isTestkitError } from '../errors.js';
+import { platformRedirectUrl } from '../flow/authorize-url.js';
+import { loadConfig, selectAuthorization } from '../flow/config.js';
+import { describeFailure } from './exit.js';
+import { ConsoleReporter } from './reporter.js';
+
+interface AuthorizationReport {
+  name: string;
+  development: boolean;
+  valid: boolean;
+  problem?: string;
+  /** The redirect URL the provider app behind this authorization must have registered. */
+  redirectUrl: string;
+}
+
+/**
+ * Runs `integration-cli oauth2 check`: is there a production (non-development) oauth2 authorization,
+ * and which redirect URL must each provider app register. Exit 0 when ready to publish, 1 when not.
+ */
+export async function runCheckCommand(options: { configPath: string; json?: boolean }): Promise<number> {
+  const reporter = await new ConsoleReporter().init();
+  try {
+    const config = await loadConfig(options.configPath);
+    const origin = new URL(platformRedirectUrl('production')).origin;
+    const reports: AuthorizationReport[] = (config.data.authorizations ?? [])
+      .filter((authorization) => authorization?.method === 'oauth2')
+      .map((authorization) => {
+        const development = authorization.development === true;
+        const redirectUrl = `${origin}/credentials/new/oauth2/${development ? 'callback-cli' : 'callback'}`;
+        try {
+          selectAuthorization(config.data, authorization.name, config.path);
+          return { name: authorization.name, development, valid: true, redirectUrl };
+        } catch (error) {
+          if (!isTestkitError(error)) throw error;
+          return { name: authorization.name, development, valid: false, problem: error.message, redirectUrl };
+        }
+      });
+    const production = reports.filter((report) => !report.development && report.valid);
+    const ready = production.length > 0;
+    const advice = ready ? [] : adviceFor(reports, origin);
+
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ready, configPath: config.path, authorizations: reports, advice })}\n`);
+    } else {
+      if (reports.length === 0) reporter.info(`No oauth2 authorization in ${config.path}.`);
+      for (const report of reports) {
+        const kind = report.development ? 'development' : 'production';
+        reporter.info(`${report.valid ? '✔' : '✖'} "${report.name}" (${kind}): its provider app must register ${report.redirectUrl}`);
+        if (report.problem) reporter.info(`    ${report.problem}`);
+      }
+      reporter.info(ready ? `Ready to publish: production authorization "${production[0]?.name}".` : `Not ready to publish.\n${advice.join('\n')}`);
+    }
+    return ready ? 0 : 1;
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (options.json) process.stdout.write(`${JSON.stringify({ ready: false, error: { code: failure.code, message: failure.message } })}\n`);
+    reporter.error(failure.message);
+    return failure.exitCode;
+  }
+}
+
+function adviceFor(reports: AuthorizationReport[], origin: string): string[] {
+  const production = `${origin}/credentials/new/oauth2/callback`;
+  if (reports.some((report) => !report.development && !report.valid)) {
+    return ['Fix the production authorization reported above, then run this check again.'];
+  }
+  return [
+    'Published connectors need an oauth2 authorization without "development": true. Two ways to get one:',
+    `  Option 1: add ${production} to the redirect URLs of the same provider app, and add an authorization`,
+    '            with the same clientId/clientSecret and no "development" flag.',
+    '  Option 2: create a second provider app for production with that redirect URL, and add a second',
+    '            authorization with its clientId/clientSecret; keep the development one for the CLI.',
+  ];
+}

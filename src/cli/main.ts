@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { describeFailure } from './exit.js';
+
+// Keep this module light: `--help` must not load oidc-provider, ngrok or the flow.
+// Each action imports what it needs when it runs.
+
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('integration-cli')
+    .description('OAuth 2 tools for connector authors: run the real flow, run it offline, serve a mock provider.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const oauth2 = program
+    .command('oauth2')
+    .description(
+      'Log in to the provider of the oauth2 authorization in .unito.json and write accessToken/refreshToken into a test account.\n' +
+        'Re-running refreshes the stored token; --reauth forces a new login; --mock runs the same flow offline.',
+    )
+    .option('--config-path <path>', 'path of the connector config', './.unito.json')
+    .option('--test-account <name>', 'test account to write (default: "development", or "mock" with --mock)')
+    .option('--authorization <name>', 'authorization to use (default: the oauth2 one marked development, else the only one)')
+    .option('--environment <name>', 'platform environment whose callback-cli URL is the redirect URL', 'production')
+    .option('--reauth', 'log in anew even when a refresh token is stored')
+    .option('--mock', 'run offline against the embedded mock provider (no network, no ngrok)')
+    .option('--reset-mock', 'with --mock: forget the mock provider\'s stored clients and tokens first')
+    .option('--open', 'open the authorization page in the system browser (default, except with --mock)')
+    .option('--no-open', 'print the authorization URL alone on one line of stderr instead of opening it')
+    .option('--no-tunnel', 'do not start ngrok; the redirect URL defaults to http://127.0.0.1:<port>/callback')
+    .option('--redirect-url <url>', 'redirect URL to send to the provider (overrides the platform callback-cli URL)')
+    .option('--no-pkce', 'do not send a PKCE code challenge (for providers that reject it)')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the login to complete').default(300).argParser(integer('--timeout', 1, 86_400)))
+    .option('--json', 'print one JSON result on stdout (tokens masked)')
+    .addHelpText(
+      'after',
+      '\nEnvironment:\n' +
+        '  OAUTH2_PORT       port of the local callback server (default 9002)\n' +
+        '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
+        '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
+        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
+    )
+    .action(async (options) => {
+      const { runOAuth2Command } = await import('./oauth2-command.js');
+      process.exitCode = await runOAuth2Command(options);
+    });
+
+  oauth2
+    .command('check')
+    .description('Say whether the config is ready to publish: a production oauth2 authorization and the redirect URLs each app must register.')
+    .option('--config-path <path>', 'path of the connector config', './.unito.json')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (options) => {
+      const { runCheckCommand } = await import('./check-command.js');
+      process.exitCode = await runCheckCommand(options);
+    });
+
+  program
+    .command('mock-provider')
+    .description('Serve the mock OAuth 2 provider over HTTP until Ctrl-C.')
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9003).argParser(integer('--port', 0, 65_535)))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--client-id <id>', 'client id to register', 'mock-client')
+    .option('--client-secret <secret>', 'client secret to register', 'mock-secret')
+    .option('--redirect-uri <uri>', 'redirect URI to allow (repeatable; default: any loopback /callback)', collect)
+    .option('--scope <scope>', 'scope the client may ask for (repeatable)', collect)
+    .addOption(new Option('--access-token-ttl <seconds>', 'access token lifetime').argParser(integer('--access-token-ttl', 1)))
+    .addOption(new Option('--refresh-token-ttl <seconds>', 'refresh token lifetime').argParser(integer('--refresh-token-ttl', 1)))
+    .option('--no-rotate-refresh-tokens', 'keep the same refresh token on refresh')
+    .addOption(new Option('--login <mode>', 'auto: approve headlessly; form: show login and consent pages').choices(['auto', 'form']).default('auto'))
+    .addOption(new Option('--access-token-format <format>', 'opaque or JWT access tokens').choices(['opaque', 'jwt']).default('opaque'))
+    .option('--quirk <name>', 'enable a provider quirk (repeatable; see the README)', collect)
+    .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
+    .action(async (options) => {
+      const { runMockProviderCommand } = await import('./mock-provider-command.js');
+      process.exitCode = await runMockProviderCommand(options);
+    });
+
+  program
+    .command('relay')
+    .description("Run the platform's callback-cli redirect relay locally (offline tests, self-hosting).")
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9000).argParser(integer('--port', 0, 65_535)))
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action(async (options) => {
+      const { runRelayCommand } = await import('./relay-command.js');
+      process.exitCode = await runRelayCommand(options);
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version are not failures; everything else commander rejects is a usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const failure = describeFailure(error);
+    process.stderr.write(`error: ${failure.message}\n`);
+    process.exitCode = failure.exitCode;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { TestkitError } from '../errors.js';
+import type { FlowEdges } from '../flow/run-flow.js';
+import { startRelayServer } from '../flow/relay.js';
+import type { OAuth2Authorization } from '../flow/types.js';
+import type { MockProvider } from '../mock-provider/index.js';
+import type { ConsoleReporter } from './reporter.js';
+
+/**
+ * Where `--mock` keeps the mock provider's state between runs (so a re-run can refresh):
+ * `$OAUTH2_TESTKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/oauth2-testkit`, else `~/.cache/oauth2-testkit`,
+ * one file per config path. Never inside the repo.
+ */
+export function mockStatePath(configPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.OAUTH2_TESTKIT_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'oauth2-testkit');
+  const key = createHash('sha256').update(path.resolve(configPath)).digest('hex').slice(0, 16);
+  return path.join(base, 'mock-provider', `${key}.json`);
+}
+
+/**
+ * The three edges `--mock` swaps: the provider (an embedded mock started on first use, configured from the
+ * chosen authorization), the relay (a local one), the tunnel (none); and the browser (a headless user agent,
+ * or the system browser with `--open`).
+ */
+export async function createMockEdges(options: {
+  configPath: string;
+  open: boolean | undefined;
+  reset: boolean;
+  reporter: ConsoleReporter;
+}): Promise<{ edges: FlowEdges; close(): Promise<void> }> {
+  const statePath = mockStatePath(options.configPath);
+  if (options.reset) await rm(statePath, { force: true });
+  await mkdir(path.dirname(statePath), { recursive: true });
+
+  const relay = await startRelayServer({ port: 0 });
+  let provider: MockProvider | undefined;
+
+  const providerOverride = async (authorization: OAuth2Authorization, { redirectUri }: { redirectUri: string }) => {
+    const settings = authorization.oauth2;
+    if (!provider) {
+      const { startMockProvider } = await import('../mock-provider/index.js');
+      provider = await startMockProvider({
+        statePath,
+        login: options.open === undefined ? 'auto' : 'form',
+        quirks: {
+          // Accept what the connector sends and answer the way it expects to read, as its provider would.
+          jsonTokenRequests: settings.requestContentType === 'application/json',
+          formTokenResponses: settings.responseContentType === 'application/x-www-form-urlencoded',
+        },
+      });
+    }
+    provider.registerClient({
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      redirectUris: redirectUri ? [redirectUri] : [relay.redirectUrl],
+      scopes: (settings.scopes ?? []).map((scope) => scope.name),
+    });
+    return { authorizationUrl: provider.authorizationUrl, tokenUrl: provider.tokenUrl };
+  };
+
+  const openBrowser = async (url: string) => {
+    if (options.open === false) {
+      options.reporter.info('Open this URL in a browser to log in to the mock provider:');
+      options.reporter.raw(url);
+      return;
+    }
+    if (options.open) {
+      const { default: open } = await import('open');
+      await open(url);
+      options.reporter.info(`If no browser opened, visit:\n${url}`);
+      return;
+    }
+    const { createUserAgent } = await import('../mock-provider/user-agent.js');
+    const page = await createUserAgent().navigate(url);
+    if (page.status !== 200 || !page.url.pathname.endsWith('/callback')) {
+      throw new TestkitError(
+        'AUTHORIZATION_DENIED',
+        `The mock provider did not redirect back to the CLI: ${page.url.origin}${page.url.pathname} answered ${page.status}: ${pageText(page.body)}. Check the authorization's clientId, scopes and --redirect-url.`,
+        { details: { status: page.status } },
+      );
+    }
+  };
+
+  return {
+    edges: { openBrowser, providerOverride, relayRedirectUrl: relay.redirectUrl },
+    close: async () => {
+      await Promise.allSettled([relay.close(), provider?.close()]);
+    },
+  };
+}
+
+/** The visible text of an HTML page, cut short, for error messages. */
+function pageText(html: string): string {
+  const text = html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}

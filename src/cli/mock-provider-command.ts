@@ -1,0 +1,77 @@
+import { TestkitError } from '../errors.js';
+import { describeFailure } from './exit.js';
+import { ConsoleReporter } from './reporter.js';
+import { untilInterrupted } from './until-interrupted.js';
+
+export interface MockProviderCommandOptions {
+  port: number;
+  host: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri?: string[];
+  scope?: string[];
+  accessTokenTtl?: number;
+  refreshTokenTtl?: number;
+  rotateRefreshTokens: boolean;
+  login: 'auto' | 'form';
+  accessTokenFormat: 'opaque' | 'jwt';
+  quirk?: string[];
+  json?: boolean;
+}
+
+/** Runs `integration-cli mock-provider` until Ctrl-C; returns the exit code. */
+export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
+  const reporter = await new ConsoleReporter().init();
+  try {
+    const { QUIRK_NAMES, startMockProvider } = await import('../mock-provider/index.js');
+    const quirks: Record<string, boolean> = {};
+    for (const name of options.quirk ?? []) {
+      if (!(QUIRK_NAMES as readonly string[]).includes(name)) {
+        throw new TestkitError('USAGE', `Unknown quirk "${name}". Known quirks: ${QUIRK_NAMES.join(', ')}.`);
+      }
+      quirks[name] = true;
+    }
+    const provider = await startMockProvider({
+      port: options.port,
+      host: options.host,
+      clients: [
+        {
+          clientId: options.clientId,
+          clientSecret: options.clientSecret,
+          ...(options.redirectUri ? { redirectUris: options.redirectUri } : {}),
+          ...(options.scope ? { scopes: options.scope } : {}),
+        },
+      ],
+      ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+      ...(options.refreshTokenTtl ? { refreshTokenTtl: options.refreshTokenTtl } : {}),
+      rotateRefreshTokens: options.rotateRefreshTokens,
+      login: options.login,
+      accessTokenFormat: options.accessTokenFormat,
+      quirks,
+    });
+    const endpoints = {
+      issuer: provider.issuer,
+      authorizationUrl: provider.authorizationUrl,
+      tokenUrl: provider.tokenUrl,
+      userinfoUrl: provider.userinfoUrl,
+      resourceUrl: provider.resourceUrl,
+      revocationUrl: provider.revocationUrl,
+      jwksUrl: provider.jwksUrl,
+    };
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret })}\n`);
+    }
+    for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
+    reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
+    reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
+    reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
+    reporter.info(`Mock provider ready on ${provider.issuer} (Ctrl-C to stop)`);
+    await untilInterrupted();
+    await provider.close();
+    return 0;
+  } catch (error) {
+    const failure = describeFailure(error);
+    reporter.error(failure.message);
+    return failure.exitCode;
+  }
+}

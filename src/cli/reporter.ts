@@ -1,0 +1,79 @@
+import { styleText } from 'node:util';
+import type { FlowReporter, FlowStep } from '../flow/run-flow.js';
+
+type Spinner = { text: string; start(): Spinner; success(text?: string): Spinner; stop(): Spinner };
+
+/**
+ * Human progress on stderr: one short line per step, a spinner while a step runs when stderr is a TTY,
+ * colour only on a TTY. Machine output never goes here.
+ */
+export class ConsoleReporter implements FlowReporter {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #tty: boolean;
+  #spinner: Spinner | undefined;
+  #createSpinner: ((text: string) => Spinner) | undefined;
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.#stream = stream;
+    this.#tty = Boolean(stream.isTTY) && !process.env.CI;
+  }
+
+  /** Loads the spinner only on a TTY, so scripted runs and `--help` never pay for it. */
+  async init(): Promise<this> {
+    if (this.#tty) {
+      const { default: yoctoSpinner } = await import('yocto-spinner');
+      this.#createSpinner = (text) => yoctoSpinner({ text, stream: this.#stream, handleSignals: false }) as Spinner;
+    }
+    return this;
+  }
+
+  start(_step: FlowStep, text: string): void {
+    if (this.#createSpinner) {
+      this.#spinner?.stop();
+      this.#spinner = this.#createSpinner(text).start();
+    }
+  }
+
+  succeed(_step: FlowStep, text: string): void {
+    if (this.#spinner) {
+      this.#spinner.success(text);
+      this.#spinner = undefined;
+      return;
+    }
+    this.line(`${this.color('green', '✔')} ${text}`);
+  }
+
+  warn(text: string): void {
+    this.stopSpinner();
+    this.line(`${this.color('yellow', '!')} ${text}`);
+  }
+
+  info(text: string): void {
+    this.stopSpinner();
+    this.line(text);
+  }
+
+  error(text: string): void {
+    this.stopSpinner();
+    this.line(`${this.color('red', 'error:')} ${text}`);
+  }
+
+  /** Writes a line that must stand alone (e.g. the authorize URL under --no-open). */
+  raw(text: string): void {
+    this.stopSpinner();
+    this.#stream.write(`${text}\n`);
+  }
+
+  stopSpinner(): void {
+    this.#spinner?.stop();
+    this.#spinner = undefined;
+  }
+
+  private line(text: string): void {
+    this.#stream.write(`${text}\n`);
+  }
+
+  private color(format: Parameters<typeof styleText>[0], text: string): string {
+    return this.#tty ? styleText(format, text) : text;
+  }
+}

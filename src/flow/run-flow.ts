@@ -1,0 +1,270 @@
+import { TestkitError, isTestkitError } from '../errors.js';
+import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
+import { startCallbackServer } from './callback-server.js';
+import type { CallbackServer } from './callback-server.js';
+import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
+import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
+import { processTokenResponse, tokenRequest } from './token-client.js';
+import { acquireConfigLock, saveTokens } from './token-store.js';
+import type { OpenTunnel, Tunnel } from './tunnel.js';
+import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
+
+/** The steps the flow reports, in order. */
+export type FlowStep = 'config' | 'refresh' | 'server' | 'tunnel' | 'browser' | 'waiting' | 'exchange' | 'saved';
+
+/** Receives one short line per step; the CLI renders it (spinner on a TTY), tests record it. Never given secrets. */
+export interface FlowReporter {
+  start(step: FlowStep, text: string): void;
+  succeed(step: FlowStep, text: string): void;
+  warn(text: string): void;
+}
+
+/** What the mock swaps in for the real provider: called once the redirect URI is known. */
+export type ProviderOverride = (
+  authorization: OAuth2Authorization,
+  context: { redirectUri: string },
+) => Promise<Pick<OAuth2Settings, 'authorizationUrl' | 'tokenUrl'>>;
+
+/** The edges of the flow. Tests and `--mock` inject their own; the CLI wires the real ones. */
+export interface FlowEdges {
+  fetch?: typeof fetch;
+  /** Shows the authorize URL to the user (opens a browser, prints it, or drives a headless user agent). */
+  openBrowser(url: string): Promise<void>;
+  /** Required unless `tunnel: false`. */
+  openTunnel?: OpenTunnel;
+  /** Called before a login opens anything (server, tunnel, browser); throws to stop early (e.g. no ngrok authtoken). */
+  preflight?: () => void | Promise<void>;
+  /** Redirect URL used when neither `redirectUrl` nor a tunnel decides it (the local relay of `--mock`). */
+  relayRedirectUrl?: string;
+  providerOverride?: ProviderOverride;
+  reporter?: FlowReporter;
+}
+
+export interface FlowOptions {
+  configPath: string;
+  /** Test account to write; default `development`. */
+  testAccount?: string;
+  authorization?: string;
+  /** Platform environment whose callback-cli URL is the redirect URL; default `production`. */
+  environment?: string;
+  reauth?: boolean;
+  redirectUrl?: string;
+  /** `false` for `--no-tunnel`. Default true. */
+  tunnel?: boolean;
+  /** `false` for `--no-pkce`. Default true. */
+  pkce?: boolean;
+  /** Callback server port; 0 picks a free one. Default 9002. */
+  port?: number;
+  /** How long to wait for the callback. Default 300 000 ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** When the refresh token is rejected: true falls back to a full login, false fails with `REFRESH_REJECTED`. */
+  interactive?: boolean;
+}
+
+export interface FlowResult {
+  mode: 'login' | 'refresh';
+  configPath: string;
+  testAccount: string;
+  authorization: string;
+  redirectUri?: string;
+  tokens: TokenSet;
+}
+
+const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
+
+/**
+ * Runs the OAuth 2 authorization-code flow (or a refresh) for one authorization of a `.unito.json`
+ * and writes the tokens into the chosen test account. Nothing is written when the flow fails.
+ *
+ * Throws `TestkitError` with codes from config loading (`CONFIG_*`, `AUTHORIZATION_NOT_FOUND`,
+ * `TEMPLATE_*`), `LOCKED`, `PORT_IN_USE`, `TUNNEL_*`, `AUTHORIZATION_DENIED`, `STATE_MISMATCH`,
+ * `CALLBACK_TIMEOUT`, `INTERRUPTED`, `TOKEN_ENDPOINT_ERROR`, `TOKEN_RESPONSE_INVALID`, `REFRESH_REJECTED`,
+ * `NETWORK_ERROR`, `WRITE_FAILED`.
+ *
+ * @example
+ * const result = await runOAuth2Flow(
+ *   { configPath: '.unito.json', tunnel: false, port: 0 },
+ *   { openBrowser: async (url) => console.error(url) },
+ * );
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
+export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Promise<FlowResult> {
+  const reporter = edges.reporter ?? silentReporter;
+  const accountName = options.testAccount ?? 'development';
+
+  reporter.start('config', `Reading ${options.configPath}`);
+  const config = await loadConfig(options.configPath);
+  const authorization = selectAuthorization(config.data, options.authorization, config.path);
+  const account = getTestAccount(config.data, accountName);
+  const lock = await acquireConfigLock(config.path);
+  reporter.succeed('config', `Authorization "${authorization.name}", test account "${accountName}" in ${config.path}`);
+
+  const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
+  try {
+    const storedRefreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : '';
+    if (storedRefreshToken && !options.reauth) {
+      const refreshed = await refreshStoredToken(authorization, account ?? {}, storedRefreshToken, options, edges, reporter);
+      if (refreshed) {
+        await save(config.path, accountName, refreshed, reporter);
+        return { ...base, mode: 'refresh', tokens: refreshed };
+      }
+    }
+    const { tokens, redirectUri } = await login(authorization, account ?? {}, options, edges, reporter);
+    await save(config.path, accountName, tokens, reporter);
+    return { ...base, mode: 'login', redirectUri, tokens };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function save(configPath: string, accountName: string, tokens: TokenSet, reporter: FlowReporter) {
+  await saveTokens({ configPath, accountName, tokens });
+  reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
+}
+
+/** Returns the new token set, or undefined when the refresh token was rejected and a login should follow. */
+async function refreshStoredToken(
+  authorization: OAuth2Authorization,
+  account: TestAccount,
+  refreshToken: string,
+  options: FlowOptions,
+  edges: FlowEdges,
+  reporter: FlowReporter,
+): Promise<TokenSet | undefined> {
+  const where = `authorizations[name=${authorization.name}].oauth2`;
+  const context = templateContext(authorization, account);
+  const settings = authorization.oauth2;
+  let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
+  const parameters = expandRequestParameters(settings.refreshRequestParameters, context, `${where}.refreshRequestParameters`);
+  if (edges.providerOverride) {
+    ({ tokenUrl } = await edges.providerOverride(authorization, { redirectUri: options.redirectUrl ?? edges.relayRedirectUrl ?? '' }));
+  }
+
+  reporter.start('refresh', `Refreshing the access token at ${displayUrl(tokenUrl)}`);
+  try {
+    const response = await tokenRequest({
+      tokenUrl,
+      grant: { grant_type: 'refresh_token', refresh_token: refreshToken },
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      contentType: settings.requestContentType,
+      headers: parameters.headers,
+      body: parameters.body,
+      fetch: edges.fetch,
+      signal: options.signal,
+    });
+    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token' });
+    reporter.succeed('refresh', 'Access token refreshed');
+    return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
+  } catch (error) {
+    if (!isTestkitError(error, 'TOKEN_ENDPOINT_ERROR') || error.details.error !== 'invalid_grant') throw error;
+    const message = `The provider rejected the stored refresh token (invalid_grant${
+      error.details.error_description ? `: ${String(error.details.error_description)}` : ''
+    }).`;
+    if (options.interactive) {
+      reporter.warn(`${message} Starting a new login.`);
+      return undefined;
+    }
+    throw new TestkitError('REFRESH_REJECTED', `${message} Run again with --reauth to log in anew.`, {
+      cause: error,
+      details: error.details,
+    });
+  }
+}
+
+async function login(
+  authorization: OAuth2Authorization,
+  account: TestAccount,
+  options: FlowOptions,
+  edges: FlowEdges,
+  reporter: FlowReporter,
+): Promise<{ tokens: TokenSet; redirectUri: string }> {
+  const where = `authorizations[name=${authorization.name}].oauth2`;
+  const context = templateContext(authorization, account);
+  const settings = authorization.oauth2;
+  // Expand every template before anything opens, so a broken config fails fast and the same way under --mock.
+  let authorizationUrl = expandTemplate(settings.authorizationUrl, context, { url: true, where: `${where}.authorizationUrl` });
+  let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
+  const parameters = expandRequestParameters(settings.tokenRequestParameters, context, `${where}.tokenRequestParameters`);
+  const useTunnel = options.tunnel !== false;
+  if (useTunnel && !edges.openTunnel) {
+    throw new TestkitError('USAGE', 'A tunnel is needed but none is configured. Pass --no-tunnel with a loopback --redirect-url.');
+  }
+
+  await edges.preflight?.();
+
+  let server: CallbackServer | undefined;
+  let tunnel: Tunnel | undefined;
+  try {
+    reporter.start('server', 'Starting the local callback server');
+    server = await startCallbackServer({ port: options.port ?? 9002 });
+    reporter.succeed('server', `Callback server listening on ${server.url}`);
+
+    let publicCallback = server.callbackUrl;
+    if (useTunnel && edges.openTunnel) {
+      reporter.start('tunnel', 'Opening the ngrok tunnel');
+      tunnel = await edges.openTunnel(server.port);
+      publicCallback = `${tunnel.url.replace(/\/$/, '')}/callback`;
+      reporter.succeed('tunnel', `Tunnel ${tunnel.url} → ${server.url}`);
+    }
+
+    const redirectUri =
+      options.redirectUrl ??
+      edges.relayRedirectUrl ??
+      (useTunnel ? platformRedirectUrl(options.environment ?? 'production') : server.callbackUrl);
+    if (edges.providerOverride) {
+      ({ authorizationUrl, tokenUrl } = await edges.providerOverride(authorization, { redirectUri }));
+    }
+
+    const { state } = createState(publicCallback);
+    server.expectState(state);
+    const pkce = options.pkce === false ? undefined : createPkce();
+    const url = buildAuthorizeUrl({
+      authorizationUrl,
+      clientId: settings.clientId,
+      redirectUri,
+      scopes: (settings.scopes ?? []).map((scope) => scope.name),
+      state,
+      pkce,
+    });
+
+    reporter.start('browser', 'Opening the authorization page');
+    const callback = server.waitForCallback({ timeoutMs: options.timeoutMs ?? 300_000, signal: options.signal });
+    // The wait may settle before the browser edge returns (a headless agent follows the redirect itself).
+    callback.catch(() => {});
+    await edges.openBrowser(url.toString());
+    reporter.succeed('browser', `Authorization page opened at ${displayUrl(url.toString())}`);
+    reporter.start('waiting', `Waiting for the provider to redirect to ${redirectUri}`);
+    const { code } = await callback;
+    reporter.succeed('waiting', 'Authorization code received');
+
+    reporter.start('exchange', `Exchanging the code at ${displayUrl(tokenUrl)}`);
+    const response = await tokenRequest({
+      tokenUrl,
+      grant: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce?.verifier },
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      contentType: settings.requestContentType,
+      headers: parameters.headers,
+      body: parameters.body,
+      fetch: edges.fetch,
+      signal: options.signal,
+    });
+    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'authorization_code' });
+    reporter.succeed('exchange', 'Tokens received');
+    return { tokens, redirectUri };
+  } finally {
+    await Promise.allSettled([server?.close(), tunnel?.close()]);
+  }
+}
+
+/** A URL for display: origin and path only (query strings may carry secrets). */
+function displayUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
