@@ -1,0 +1,229 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { TestkitError } from '../errors.js';
+import { escapeHtml, sendHtmlPage } from './html-page.js';
+import { listen, urlHost } from './listen.js';
+
+export interface CallbackResult {
+  code: string;
+  state: string;
+}
+
+export interface CallbackServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** `http://127.0.0.1:<port>` — what a tunnel forwards to. */
+  url: string;
+  /** `url + '/callback'` — the route the relay redirects the browser to. */
+  callbackUrl: string;
+  /** Resolves with the first callback carrying the expected `state` and a `code`. */
+  waitForCallback(options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallbackResult>;
+  /** Stops listening and drops open (keep-alive) connections. */
+  close(): Promise<void>;
+}
+
+export interface StartCallbackServerOptions {
+  port: number;
+  host?: string;
+  /** The exact `state` sent in the authorization request; only a callback carrying it is accepted, once. */
+  state: string;
+}
+
+type Outcome = { ok: true; value: CallbackResult } | { ok: false; error: TestkitError };
+
+/**
+ * Starts the local server that receives the provider's redirect (through the relay and tunnel).
+ *
+ * Routes (oidc-provider style, one rule per line):
+ * - `GET /health` → 200 `{ ok: true }`.
+ * - `GET /callback` without the expected `state` → 400, keep waiting (it belongs to another run or an attacker).
+ * - `GET /callback` with the state and `error` → error page; the wait rejects with `AUTHORIZATION_DENIED`.
+ * - `GET /callback` with the state and `code` → success page; the wait resolves.
+ * - the state is accepted once: any later callback → 400.
+ * - anything else → 404.
+ *
+ * Throws `PORT_IN_USE` when the port is taken (free it or set OAUTH2_PORT), `USAGE` when the address cannot be
+ * bound otherwise.
+ * `waitForCallback` rejects with `CALLBACK_TIMEOUT`, `INTERRUPTED` (signal aborted or server closed)
+ * or `AUTHORIZATION_DENIED`.
+ *
+ * @example
+ * const server = await startCallbackServer({ port: 9002, state });
+ * const { code } = await server.waitForCallback({ timeoutMs: 300_000 });
+ * await server.close();
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
+export async function startCallbackServer(options: StartCallbackServerOptions): Promise<CallbackServer> {
+  const host = options.host ?? '127.0.0.1';
+  const expectedState = Buffer.from(options.state, 'utf8');
+  let outcome: Outcome | undefined;
+  const waiters = new Set<(outcome: Outcome) => void>();
+
+  const settle = (result: Outcome): void => {
+    outcome = result;
+    for (const waiter of waiters) waiter(result);
+    waiters.clear();
+  };
+
+  const stateMatches = (state: string | null): boolean => {
+    if (state === null) return false;
+    const given = Buffer.from(state, 'utf8');
+    return given.length === expectedState.length && timingSafeEqual(given, expectedState);
+  };
+
+  const handleCallback = (url: URL, res: ServerResponse): void => {
+    const params = url.searchParams;
+    if (outcome !== undefined) {
+      sendHtmlPage(
+        res,
+        400,
+        'Callback already received',
+        '<p>This authorization callback was already received: a state is accepted only once. ' +
+          'Run <code>integration-cli oauth2</code> again to start a new flow.</p>',
+      );
+      return;
+    }
+    const state = params.get('state');
+    if (!stateMatches(state)) {
+      sendHtmlPage(
+        res,
+        400,
+        'Unexpected callback',
+        `<p>This callback does not belong to the running <code>integration-cli oauth2</code> ` +
+          `(${state === null ? 'no <code>state</code> parameter' : 'its <code>state</code> does not match'}); ` +
+          'the flow keeps waiting for the right one.</p>',
+      );
+      return;
+    }
+    const error = params.get('error');
+    if (error !== null) {
+      const description = params.get('error_description');
+      const uri = params.get('error_uri');
+      sendHtmlPage(
+        res,
+        400,
+        'Authorization failed',
+        `<p>The provider answered <code>${escapeHtml(error)}</code>${
+          description === null ? '' : `: ${escapeHtml(description)}`
+        }.</p><p>Check the terminal, then run <code>integration-cli oauth2</code> again.</p>`,
+      );
+      settle({
+        ok: false,
+        error: new TestkitError(
+          'AUTHORIZATION_DENIED',
+          `The provider refused the authorization: ${error}${description === null ? '' : ` (${description})`}. ` +
+            'Check the scopes and the app settings at the provider, then run `integration-cli oauth2` again.',
+          { details: { error, error_description: description ?? undefined, error_uri: uri ?? undefined } },
+        ),
+      });
+      return;
+    }
+    const code = params.get('code');
+    if (code === null || code === '') {
+      sendHtmlPage(
+        res,
+        400,
+        'Callback without a code',
+        '<p>This callback has neither a <code>code</code> nor an <code>error</code> parameter; ' +
+          'the flow keeps waiting.</p>',
+      );
+      return;
+    }
+    sendHtmlPage(
+      res,
+      200,
+      'Authorization complete',
+      '<p>The OAuth 2 flow is complete. You can close this tab and use your terminal again.</p>',
+    );
+    settle({ ok: true, value: { code, state: options.state } });
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const known = url.pathname === '/health' || url.pathname === '/callback';
+    if (!known) {
+      sendHtmlPage(res, 404, 'Not found', '<p>The integration-cli callback server only serves <code>/callback</code>.</p>');
+      return;
+    }
+    // Only a real GET may consume the one-time state (no HEAD or POST side effects).
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET', 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    if (url.pathname === '/health') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end('{"ok":true}');
+      return;
+    }
+    handleCallback(url, res);
+  };
+
+  const server = createServer(handler);
+  const port = await listen(server, options.port, host, 'OAuth 2 callback server', 'set OAUTH2_PORT to another port');
+  const url = `http://${urlHost(host)}:${port}`;
+  let closed: Promise<void> | undefined;
+
+  return {
+    port,
+    url,
+    callbackUrl: `${url}/callback`,
+    waitForCallback({ timeoutMs, signal }) {
+      const waiting = new Promise<CallbackResult>((resolve, reject) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const finish = (result: Outcome): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          waiters.delete(finish);
+          if (result.ok) resolve(result.value);
+          else reject(result.error);
+        };
+        const onAbort = (): void =>
+          finish({
+            ok: false,
+            error: new TestkitError('INTERRUPTED', 'Interrupted while waiting for the OAuth 2 callback.', {
+              cause: signal?.reason,
+            }),
+          });
+        if (outcome !== undefined) return finish(outcome);
+        if (closed !== undefined) return finish(serverClosed(url));
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(() => {
+          const seconds = Number((timeoutMs / 1000).toFixed(1));
+          finish({
+            ok: false,
+            error: new TestkitError(
+              'CALLBACK_TIMEOUT',
+              `No OAuth 2 callback reached ${url}/callback within ${seconds} s. ` +
+                'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.',
+              { details: { timeoutSeconds: seconds } },
+            ),
+          });
+        }, timeoutMs);
+        waiters.add(finish);
+      });
+      // The flow starts waiting, then opens the browser: a denial can arrive before it awaits this promise.
+      // Marking it handled keeps that from crashing the process; the awaiting caller still gets the rejection.
+      waiting.catch(() => undefined);
+      return waiting;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        // A pending wait can never succeed once the socket is gone: fail it now rather than at its timeout.
+        for (const waiter of [...waiters]) waiter(serverClosed(url));
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Browsers keep connections alive; without this, close() waits for their idle timeout.
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function serverClosed(url: string): Outcome {
+  return {
+    ok: false,
+    error: new TestkitError('INTERRUPTED', `The callback server at ${url} was closed while waiting for the OAuth 2 callback.`),
+  };
+}

@@ -1,0 +1,223 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startCallbackServer } from '../../src/flow/callback-server.js';
+import type { CallbackServer } from '../../src/flow/callback-server.js';
+import { TestkitError } from '../../src/errors.js';
+
+const STATE = 'eyJ2IjoxLCJub25jZSI6ImFiYyIsImNhbGxiYWNrIjoiaHR0cDovL3gvY2FsbGJhY2sifQ';
+let server: CallbackServer | undefined;
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await server?.close();
+  server = undefined;
+});
+
+async function start(): Promise<CallbackServer> {
+  server = await startCallbackServer({ port: 0, state: STATE });
+  return server;
+}
+
+function get(path: string, query: Record<string, string> = {}): Promise<Response> {
+  const url = new URL(path, server!.url);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return fetch(url, { redirect: 'manual' });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TestkitError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TestkitError);
+  return error as TestkitError;
+}
+
+describe('startCallbackServer', () => {
+  it('listens on 127.0.0.1 and reports its URLs', async () => {
+    const s = await start();
+    expect(s.port).toBeGreaterThan(0);
+    expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
+    expect(s.callbackUrl).toBe(`${s.url}/callback`);
+  });
+
+  it('answers /health with ok JSON', async () => {
+    await start();
+    const response = await get('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('answers 404 to other paths', async () => {
+    await start();
+    const response = await get('/elsewhere');
+    expect(response.status).toBe(404);
+  });
+
+  it('resolves the wait and shows a no-store success page for the right state and a code', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    const response = await get('/callback', { code: 'the-code', state: STATE });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toMatch(/flow is complete/);
+    expect(html).toMatch(/terminal/);
+    expect(html).not.toMatch(/<(script|link|img)\b/i);
+    expect(html).not.toContain('the-code');
+    await expect(waiting).resolves.toEqual({ code: 'the-code', state: STATE });
+  });
+
+  it('hands a callback that arrived before the wait started to the wait', async () => {
+    const s = await start();
+    await get('/callback', { code: 'early', state: STATE });
+    await expect(s.waitForCallback({ timeoutMs: 10_000 })).resolves.toEqual({ code: 'early', state: STATE });
+  });
+
+  it.each([
+    ['no state', { code: 'c' }],
+    ['a wrong state', { code: 'c', state: 'someone-elses-state' }],
+    ['a state that only shares a prefix', { code: 'c', state: STATE.slice(0, -1) }],
+  ])('answers 400 to a callback with %s and keeps waiting', async (_label, query) => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    const response = await get('/callback', query);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const html = await response.text();
+    expect(html).toContain('does not belong to the running <code>integration-cli oauth2</code>');
+    expect(html).toContain('keeps waiting');
+    const ok = await get('/callback', { code: 'good', state: STATE });
+    expect(ok.status).toBe(200);
+    await expect(waiting).resolves.toEqual({ code: 'good', state: STATE });
+  });
+
+  it('accepts the state once: a second callback gets 400', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    expect((await get('/callback', { code: 'first', state: STATE })).status).toBe(200);
+    const second = await get('/callback', { code: 'second', state: STATE });
+    expect(second.status).toBe(400);
+    expect(await second.text()).toMatch(/already received/);
+    await expect(waiting).resolves.toEqual({ code: 'first', state: STATE });
+  });
+
+  it('rejects the wait with AUTHORIZATION_DENIED and shows the escaped provider error', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    const response = await get('/callback', {
+      state: STATE,
+      error: 'access_denied',
+      error_description: 'User said <script>alert(1)</script> no',
+      error_uri: 'https://provider.test/docs/errors',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await response.text();
+    expect(html).toContain('access_denied');
+    expect(html).toContain('User said &lt;script&gt;alert(1)&lt;/script&gt; no');
+    expect(html).not.toContain('<script>');
+    const error = await rejection(waiting);
+    expect(error.code).toBe('AUTHORIZATION_DENIED');
+    expect(error.message).toContain('access_denied');
+    expect(error.message).toContain('User said <script>alert(1)</script> no');
+    expect(error.details).toEqual({
+      error: 'access_denied',
+      error_description: 'User said <script>alert(1)</script> no',
+      error_uri: 'https://provider.test/docs/errors',
+    });
+  });
+
+  it('ignores an error callback with a wrong state', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    expect((await get('/callback', { state: 'forged', error: 'access_denied' })).status).toBe(400);
+    await get('/callback', { code: 'c', state: STATE });
+    await expect(waiting).resolves.toEqual({ code: 'c', state: STATE });
+  });
+
+  it('answers 400 to the right state without code or error and keeps waiting', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    expect((await get('/callback', { state: STATE })).status).toBe(400);
+    await get('/callback', { code: 'c', state: STATE });
+    await expect(waiting).resolves.toEqual({ code: 'c', state: STATE });
+  });
+
+  it('does not let a POST consume the state', async () => {
+    const s = await start();
+    const url = new URL('/callback', s.url);
+    url.search = new URLSearchParams({ code: 'c', state: STATE }).toString();
+    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+    await get('/callback', { code: 'real', state: STATE });
+    await expect(s.waitForCallback({ timeoutMs: 10_000 })).resolves.toEqual({ code: 'real', state: STATE });
+  });
+
+  it('rejects the wait with CALLBACK_TIMEOUT naming the seconds and --timeout', async () => {
+    const s = await start();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const waiting = s.waitForCallback({ timeoutMs: 120_000 });
+    const caught = rejection(waiting);
+    vi.advanceTimersByTime(119_999);
+    let settled = false;
+    void waiting.catch(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    vi.advanceTimersByTime(1);
+    const error = await caught;
+    expect(error.code).toBe('CALLBACK_TIMEOUT');
+    expect(error.message).toContain('120 s');
+    expect(error.message).toContain('--timeout');
+  });
+
+  it('rejects the wait with INTERRUPTED when the signal aborts', async () => {
+    const s = await start();
+    const controller = new AbortController();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000, signal: controller.signal });
+    controller.abort();
+    expect((await rejection(waiting)).code).toBe('INTERRUPTED');
+  });
+
+  it('rejects the wait with INTERRUPTED when the signal is already aborted', async () => {
+    const s = await start();
+    expect((await rejection(s.waitForCallback({ timeoutMs: 10_000, signal: AbortSignal.abort() }))).code).toBe('INTERRUPTED');
+  });
+
+  it('fails a pending wait when the server closes', async () => {
+    const s = await start();
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    await s.close();
+    expect((await rejection(waiting)).code).toBe('INTERRUPTED');
+  });
+
+  it('closes promptly while a browser connection is still open mid-request', async () => {
+    const s = await start();
+    // A half-sent request is not idle, so server.close() alone would wait for it (or the request timeout).
+    const socket = connect(s.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const closedBySocket = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await closedBySocket;
+  });
+
+  it('fails with PORT_IN_USE naming the port and OAUTH2_PORT when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const error = await rejection(startCallbackServer({ port, state: STATE }));
+      expect(error.code).toBe('PORT_IN_USE');
+      expect(error.message).toContain(String(port));
+      expect(error.message).toContain('OAUTH2_PORT');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
