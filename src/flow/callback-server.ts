@@ -17,6 +17,12 @@ export interface CallbackServer {
   url: string;
   /** `url + '/callback'` — the route the relay redirects the browser to. */
   callbackUrl: string;
+  /**
+   * Sets the `state` to accept when it was not known at start (it carries the tunnel URL, known only once the
+   * server listens). Until a state is set, every callback is refused. Throws `STATE_MISMATCH` if a different
+   * state was already set.
+   */
+  expectState(state: string): void;
   /** Resolves with the first callback carrying the expected `state` and a `code`. */
   waitForCallback(options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallbackResult>;
   /** Stops listening and drops open (keep-alive) connections. */
@@ -26,8 +32,11 @@ export interface CallbackServer {
 export interface StartCallbackServerOptions {
   port: number;
   host?: string;
-  /** The exact `state` sent in the authorization request; only a callback carrying it is accepted, once. */
-  state: string;
+  /**
+   * The exact `state` sent in the authorization request; only a callback carrying it is accepted, once.
+   * May be set later with {@link CallbackServer.expectState}.
+   */
+  state?: string;
 }
 
 type Outcome = { ok: true; value: CallbackResult } | { ok: false; error: TestkitError };
@@ -57,7 +66,7 @@ type Outcome = { ok: true; value: CallbackResult } | { ok: false; error: Testkit
  */
 export async function startCallbackServer(options: StartCallbackServerOptions): Promise<CallbackServer> {
   const host = options.host ?? '127.0.0.1';
-  const expectedState = Buffer.from(options.state, 'utf8');
+  let expectedState: Buffer | undefined = options.state === undefined ? undefined : Buffer.from(options.state, 'utf8');
   let outcome: Outcome | undefined;
   const waiters = new Set<(outcome: Outcome) => void>();
 
@@ -67,8 +76,8 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
     waiters.clear();
   };
 
-  const stateMatches = (state: string | null): boolean => {
-    if (state === null) return false;
+  const stateMatches = (state: string | null): state is string => {
+    if (state === null || expectedState === undefined) return false;
     const given = Buffer.from(state, 'utf8');
     return given.length === expectedState.length && timingSafeEqual(given, expectedState);
   };
@@ -137,7 +146,7 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       'Authorization complete',
       '<p>The OAuth 2 flow is complete. You can close this tab and use your terminal again.</p>',
     );
-    settle({ ok: true, value: { code, state: options.state } });
+    settle({ ok: true, value: { code, state } });
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -168,6 +177,13 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
     port,
     url,
     callbackUrl: `${url}/callback`,
+    expectState(state) {
+      const next = Buffer.from(state, 'utf8');
+      if (expectedState !== undefined && !expectedState.equals(next)) {
+        throw new TestkitError('STATE_MISMATCH', `The callback server at ${url} already expects another state; start a new server for a new flow.`);
+      }
+      expectedState = next;
+    },
     waitForCallback({ timeoutMs, signal }) {
       const waiting = new Promise<CallbackResult>((resolve, reject) => {
         let timer: ReturnType<typeof setTimeout> | undefined;

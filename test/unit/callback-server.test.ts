@@ -156,6 +156,24 @@ describe('startCallbackServer', () => {
     await expect(s.waitForCallback({ timeoutMs: 10_000 })).resolves.toEqual({ code: 'real', state: STATE });
   });
 
+  it('refuses every callback until the state is set later, then accepts it', async () => {
+    server = await startCallbackServer({ port: 0 });
+    const s = server;
+    const waiting = s.waitForCallback({ timeoutMs: 10_000 });
+    expect((await get('/callback', { code: 'c', state: STATE })).status).toBe(400);
+    s.expectState(STATE);
+    s.expectState(STATE);
+    expect((await get('/callback', { code: 'later', state: STATE })).status).toBe(200);
+    await expect(waiting).resolves.toEqual({ code: 'later', state: STATE });
+  });
+
+  it('refuses to switch to another state once one is expected', async () => {
+    const s = await start();
+    expect(() => s.expectState('another')).toThrow(expect.objectContaining({ code: 'STATE_MISMATCH' }));
+    await get('/callback', { code: 'c', state: STATE });
+    await expect(s.waitForCallback({ timeoutMs: 10_000 })).resolves.toEqual({ code: 'c', state: STATE });
+  });
+
   it('rejects the wait with CALLBACK_TIMEOUT naming the seconds and --timeout', async () => {
     const s = await start();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
