@@ -1,0 +1,315 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { getLocation, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { TestkitError } from '../errors.js';
+import {
+  OAUTH2_AUTHORIZATION_SCHEMA,
+  TEST_ACCOUNTS_SCHEMA,
+  appendJsonPath,
+  formatJsonPath,
+} from './config-schema.js';
+import type { LoadedConfig, OAuth2Authorization, TestAccount, UnitoConfig } from './types.js';
+
+/** One line of `listAuthorizations`: enough to choose an authorization or explain the choice. */
+export interface AuthorizationSummary {
+  /** Index in `authorizations[]`. */
+  index: number;
+  name: string | undefined;
+  method: string | undefined;
+  development: boolean;
+}
+
+const PARSE_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'a property name in double quotes was expected (trailing commas are not allowed)',
+  ValueExpected: 'a value was expected (trailing commas are not allowed)',
+  ColonExpected: 'a colon was expected',
+  CommaExpected: 'a comma was expected',
+  CloseBraceExpected: 'a closing } was expected',
+  CloseBracketExpected: 'a closing ] was expected',
+  EndOfFileExpected: 'the end of the file was expected after the top-level value',
+  InvalidCommentToken: 'comments are not allowed',
+  UnexpectedEndOfComment: 'comments are not allowed',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is not finished',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string (control characters must be escaped)',
+};
+
+/**
+ * Converts a UTF-16 offset into a 1-based line and column; `\r\n`, `\n` and `\r` each end a line.
+ *
+ * @example
+ * offsetToLineColumn('{\n  "a": ,\n}', 9) // { line: 2, column: 8 }
+ */
+export function offsetToLineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10 || (ch === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Parses config text as plain JSON (no comments, no trailing commas: the platform reads it with `JSON.parse`).
+ *
+ * @throws TestkitError `CONFIG_PARSE` with `path:line:col`, the JSON path near the error, and what to fix.
+ * @example
+ * parseConfigText('{"authorizations": []}', '/repo/.unito.json') // { authorizations: [] }
+ */
+export function parseConfigText(text: string, path: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new TestkitError(
+      'CONFIG_PARSE',
+      `${path}:1:1: the file starts with a byte-order mark (BOM), which JSON.parse rejects. Save it as UTF-8 without BOM.`,
+      { details: { path, line: 1, column: 1 } },
+    );
+  }
+  const errors: ParseError[] = [];
+  const data: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first === undefined) return data;
+  const { line, column } = offsetToLineColumn(text, first.offset);
+  const reason = PARSE_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error);
+  const near = getLocation(text, first.offset).path;
+  // At a property-name position jsonc-parser ends the path with '' (the name not yet read).
+  if (near.at(-1) === '') near.pop();
+  const where = near.length > 0 ? ` (in ${formatJsonPath(near)})` : '';
+  throw new TestkitError(
+    'CONFIG_PARSE',
+    `${path}:${line}:${column}: invalid JSON: ${reason}${where}. Fix the file; it must be plain JSON, without comments or trailing commas.`,
+    { details: { path, line, column, jsonPath: near.length > 0 ? formatJsonPath(near) : undefined } },
+  );
+}
+
+/**
+ * Reads and parses a `.unito.json`.
+ *
+ * @throws TestkitError `CONFIG_NOT_FOUND` (no readable file), `CONFIG_PARSE` (not plain JSON, with line:col),
+ *   `CONFIG_INVALID` (top level is not an object).
+ * @example
+ * const config = await loadConfig('.unito.json');
+ * const authorization = selectAuthorization(config.data, undefined, config.path);
+ */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? 'No config file at'
+        : code === 'EISDIR'
+          ? 'Expected a file but found a directory at'
+          : `Cannot read the config file (${code ?? 'unknown error'}) at`;
+    throw new TestkitError('CONFIG_NOT_FOUND', `${what} ${absolute}. Run from the connector's root or pass --config-path <file>.`, {
+      cause: error,
+      details: { path: absolute },
+    });
+  }
+  const data = parseConfigText(text, absolute);
+  if (!isPlainObject(data)) {
+    throw new TestkitError(
+      'CONFIG_INVALID',
+      `${absolute}: the top level must be a JSON object (found ${describeType(data)}). Wrap the config in { … }.`,
+      { details: { path: absolute, jsonPath: '(top level)' } },
+    );
+  }
+  return { path: absolute, text, data: data as UnitoConfig };
+}
+
+/**
+ * Lists `authorizations[]` (entries that are not objects are skipped, indexes stay real).
+ *
+ * @throws TestkitError `CONFIG_INVALID` when `authorizations` is present but not an array.
+ * @example
+ * listAuthorizations(config).filter((a) => a.method === 'oauth2' && !a.development) // production candidates
+ */
+export function listAuthorizations(config: UnitoConfig, configPath?: string): AuthorizationSummary[] {
+  const list = config.authorizations as unknown;
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    throw invalid(configPath, [{ path: 'authorizations', message: `must be an array (found ${describeType(list)})` }]);
+  }
+  const out: AuthorizationSummary[] = [];
+  list.forEach((entry: unknown, index) => {
+    if (!isPlainObject(entry)) return;
+    out.push({
+      index,
+      name: typeof entry.name === 'string' ? entry.name : undefined,
+      method: typeof entry.method === 'string' ? entry.method : undefined,
+      development: entry.development === true,
+    });
+  });
+  return out;
+}
+
+/**
+ * Chooses the oauth2 authorization to run and validates its `oauth2` block: `name` (from `--authorization`) wins,
+ * else the oauth2 one with `development: true`, else the only oauth2 one.
+ *
+ * @throws TestkitError `AUTHORIZATION_NOT_FOUND` (unknown name, none or several candidates; lists the names),
+ *   `CONFIG_INVALID` (the chosen authorization breaks the schema; names each JSON path).
+ * @example
+ * selectAuthorization(config.data, options.authorization, config.path).oauth2.tokenUrl
+ */
+export function selectAuthorization(config: UnitoConfig, name?: string, configPath?: string): OAuth2Authorization {
+  const all = listAuthorizations(config, configPath);
+  const oauth2 = all.filter((a) => a.method === 'oauth2');
+  const file = configPath ?? '.unito.json';
+  const names = (list: AuthorizationSummary[]): string =>
+    list.length === 0 ? '(none)' : list.map((a) => `${a.name ?? `authorizations[${a.index}]`} (${a.method ?? 'no method'})`).join(', ');
+  const details = { path: configPath, available: oauth2.map((a) => a.name) };
+  let chosen: AuthorizationSummary | undefined;
+
+  if (name !== undefined) {
+    chosen = all.find((a) => a.name === name);
+    if (chosen === undefined) {
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', `No authorization named "${name}" in ${file}. Available: ${names(all)}. Pass one of these to --authorization.`, { details });
+    }
+    if (chosen.method !== 'oauth2') {
+      throw new TestkitError(
+        'AUTHORIZATION_NOT_FOUND',
+        `Authorization "${name}" in ${file} uses method "${chosen.method ?? '(none)'}", not "oauth2". OAuth 2 authorizations: ${names(oauth2)}. Pass one of these to --authorization.`,
+        { details },
+      );
+    }
+  } else {
+    const development = oauth2.filter((a) => a.development);
+    if (development.length > 1) {
+      throw new TestkitError(
+        'AUTHORIZATION_NOT_FOUND',
+        `Several oauth2 authorizations in ${file} are marked "development": true: ${names(development)}. Pass --authorization NAME to choose one.`,
+        { details },
+      );
+    }
+    chosen = development[0] ?? (oauth2.length === 1 ? oauth2[0] : undefined);
+    if (chosen === undefined) {
+      const message =
+        oauth2.length === 0
+          ? `No oauth2 authorization in ${file} (authorizations: ${names(all)}). Add one with "method": "oauth2" and an "oauth2" block.`
+          : `${file} has ${oauth2.length} oauth2 authorizations and none is marked "development": true: ${names(oauth2)}. Pass --authorization NAME, or mark one "development": true.`;
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', message, { details });
+    }
+  }
+
+  const entry = (config.authorizations as unknown[])[chosen.index];
+  const validate = validator('authorization', OAUTH2_AUTHORIZATION_SCHEMA);
+  if (!validate(entry)) throw invalid(configPath, schemaProblems(validate.errors, ['authorizations', chosen.index]));
+  return entry as OAuth2Authorization;
+}
+
+/**
+ * Returns `testAccounts.<accountName>`, or `undefined` when there is no such account (the flow then creates it).
+ *
+ * @throws TestkitError `CONFIG_INVALID` when `testAccounts` is not an object of objects.
+ * @example
+ * const account = getTestAccount(config.data, 'development');
+ * const refreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : undefined;
+ */
+export function getTestAccount(config: UnitoConfig, accountName: string, configPath?: string): TestAccount | undefined {
+  const accounts = config.testAccounts as unknown;
+  if (accounts === undefined) return undefined;
+  const validate = validator('testAccounts', TEST_ACCOUNTS_SCHEMA);
+  if (!validate(accounts)) throw invalid(configPath, schemaProblems(validate.errors, ['testAccounts']));
+  const record = accounts as Record<string, TestAccount>;
+  return Object.hasOwn(record, accountName) ? record[accountName] : undefined;
+}
+
+const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+/** Compiles each schema once, on first use: ajv compilation is the slow part of loading a config. */
+function validator(key: string, schema: object): ValidateFunction {
+  let validate = validators.get(key);
+  if (validate === undefined) {
+    ajv ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    validate = ajv.compile(schema);
+    validators.set(key, validate);
+  }
+  return validate;
+}
+
+interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Turns ajv errors into `{ path, message }` lines; values are never quoted because they may be secrets. */
+function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<string | number>): Problem[] {
+  const problems: Problem[] = [];
+  for (const error of errors ?? []) {
+    const segments = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+    let path = formatJsonPath([...prefix, ...segments]);
+    const params = error.params as Record<string, unknown>;
+    let message: string;
+    switch (error.keyword) {
+      case 'required':
+        path = appendJsonPath(path, String(params.missingProperty));
+        message = 'is required';
+        break;
+      case 'additionalProperties':
+        path = appendJsonPath(path, String(params.additionalProperty));
+        message = `is not allowed here (expected only ${Object.keys(schemaPropertiesAt(error)).join(', ')})`;
+        break;
+      case 'type':
+        message = `must be ${article(String(params.type))}`;
+        break;
+      case 'minLength':
+        message = 'must be a non-empty string';
+        break;
+      case 'enum':
+        message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'const':
+        message = `must be ${JSON.stringify(params.allowedValue)}`;
+        break;
+      default:
+        message = error.message ?? 'is invalid';
+    }
+    if (!problems.some((p) => p.path === path && p.message === message)) problems.push({ path, message });
+  }
+  return problems;
+}
+
+function schemaPropertiesAt(error: ErrorObject): Record<string, unknown> {
+  const schema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return schema?.properties ?? {};
+}
+
+function article(types: string): string {
+  const names = types.split(',').map((t) => (t === 'object' ? 'an object' : t === 'array' ? 'an array' : `a ${t}`));
+  return names.length === 1 ? (names[0] ?? types) : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+}
+
+function invalid(configPath: string | undefined, problems: Problem[]): TestkitError {
+  const file = configPath ?? '.unito.json';
+  const lines = problems.map((p) => `  ${p.path} ${p.message}`).join('\n');
+  return new TestkitError('CONFIG_INVALID', `${file} is not a valid config:\n${lines}\nFix these entries and run again.`, {
+    details: { path: configPath, problems },
+  });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
