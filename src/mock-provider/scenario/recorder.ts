@@ -1,0 +1,176 @@
+import { TestkitError } from '../../errors.js';
+import type { EndpointName } from './faults.js';
+
+/** One request as the mock saw it, with every secret replaced by `'[redacted]'`. */
+export interface RecordedRequest {
+  /** `Date.now()` when the request arrived. */
+  time: number;
+  method: string;
+  endpoint: EndpointName | 'other';
+  path: string;
+  /** Query parameters; for a repeated name the first value is kept. */
+  query: Record<string, string>;
+  /** Lower-case header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  /** Parsed form or JSON body, `'[unparsed N bytes]'` for anything else, `undefined` when empty. */
+  body: Record<string, string> | string | undefined;
+  /** Set by the engine once it has answered. */
+  status?: number;
+}
+
+/** The placeholder that replaces a secret. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Parameter names whose values are credentials, in bodies and query strings alike.
+ * `state` and `nonce` are kept: they are CSRF/replay values, not credentials, and tests assert on them.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3 (tokens), RFC 7636 §4.1 (code_verifier), RFC 8693 (subject/actor tokens)
+ */
+export const SECRET_PARAMETERS: ReadonlySet<string> = new Set([
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'id_token',
+  'password',
+  'assertion',
+  'client_assertion',
+  'token',
+  'subject_token',
+  'actor_token',
+  'device_code',
+]);
+
+/** Headers replaced entirely; `authorization` and `proxy-authorization` keep their scheme. */
+const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+const SCHEMED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization']);
+
+function redactHeader(name: string, value: string): string {
+  if (!SECRET_HEADERS.has(name)) return value;
+  if (SCHEMED_HEADERS.has(name)) {
+    const scheme = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s/.exec(value.trim())?.[1];
+    if (scheme !== undefined) return `${scheme} ${REDACTED}`;
+  }
+  return REDACTED;
+}
+
+function redactDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactDeep);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, SECRET_PARAMETERS.has(key) ? REDACTED : redactDeep(inner)]),
+    );
+  }
+  return value;
+}
+
+function parseBody(body: string, contentType: string | undefined): Record<string, string> | string | undefined {
+  if (body === '') return undefined;
+  const unparsed = `[unparsed ${Buffer.byteLength(body)} bytes]`;
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    const out: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(body)) {
+      if (!(key in out)) out[key] = SECRET_PARAMETERS.has(key) ? REDACTED : value;
+    }
+    return out;
+  }
+  if (mediaType === 'application/json' || mediaType?.endsWith('+json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return unparsed;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return unparsed;
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(redactDeep(parsed) as Record<string, unknown>)) {
+      out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    return out;
+  }
+  // Raw text could hold a secret in any shape, so only its size is kept.
+  return unparsed;
+}
+
+/**
+ * Turns a raw request into a {@link RecordedRequest} with credentials redacted from the query, the body
+ * (form or JSON, nested members included) and the headers (`Authorization: Basic [redacted]`).
+ * Bodies of any other type are recorded as `'[unparsed N bytes]'`, never as text.
+ *
+ * @example
+ * redactRequest({ method: 'POST', url: '/token', headers: {}, body: 'code=abc&state=xyz',
+ *   contentType: 'application/x-www-form-urlencoded', endpoint: 'token' }).body // { code: '[redacted]', state: 'xyz' }
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3
+ */
+export function redactRequest(input: {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: string | undefined;
+  contentType?: string | undefined;
+  endpoint: EndpointName | 'other';
+}): RecordedRequest {
+  const url = new URL(input.url, 'http://mock-provider.invalid');
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (!(key in query)) query[key] = SECRET_PARAMETERS.has(key) ? REDACTED : value;
+  }
+  const headers: Record<string, string> = {};
+  for (const [rawName, rawValue] of Object.entries(input.headers)) {
+    if (rawValue === undefined) continue;
+    const name = rawName.toLowerCase();
+    const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
+    headers[name] = redactHeader(name, value);
+  }
+  return {
+    time: Date.now(),
+    method: input.method.toUpperCase(),
+    endpoint: input.endpoint,
+    path: url.pathname,
+    query,
+    headers,
+    body: parseBody(input.body ?? '', input.contentType ?? headers['content-type']),
+  };
+}
+
+/**
+ * Keeps the last `limit` (default 1000) recorded requests, oldest dropped first, so long runs stay bounded.
+ *
+ * @example
+ * const recorder = new RequestRecorder({ limit: 100 });
+ * recorder.record(redactRequest({ method: 'GET', url: '/api/me', headers: {}, endpoint: 'resource' }));
+ * recorder.requests.length // 1
+ */
+export class RequestRecorder {
+  readonly #limit: number;
+  readonly #requests: RecordedRequest[] = [];
+
+  /** Throws `MOCK_PROVIDER` when `limit` is not a whole number >= 1. */
+  constructor(options: { limit?: number } = {}) {
+    const limit = options.limit ?? 1000;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new TestkitError('MOCK_PROVIDER', `RequestRecorder limit must be a whole number >= 1, got ${String(limit)}.`);
+    }
+    this.#limit = limit;
+  }
+
+  /** Stores `request` (the same object is returned, so the engine can set `status` once it has answered). */
+  record(request: RecordedRequest): RecordedRequest {
+    this.#requests.push(request);
+    if (this.#requests.length > this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
+    return request;
+  }
+
+  /** A snapshot of the recorded requests, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return [...this.#requests];
+  }
+
+  /** Forgets every recorded request. */
+  clear(): void {
+    this.#requests.length = 0;
+  }
+}
