@@ -1,0 +1,247 @@
+import { TestkitError } from '../errors.js';
+import { maskSecret } from '../mask.js';
+import type { RequestContentType, TokenSet } from './types.js';
+
+export type TokenGrant =
+  | { grant_type: 'authorization_code'; code: string; redirect_uri: string; code_verifier?: string }
+  | { grant_type: 'refresh_token'; refresh_token: string }
+  | { grant_type: string; [key: string]: string | undefined };
+
+export interface TokenRequestOptions {
+  tokenUrl: string;
+  grant: TokenGrant;
+  clientId: string;
+  clientSecret: string;
+  /** How the request body is encoded; providers differ (default: form). */
+  contentType?: RequestContentType;
+  /** Extra headers (`tokenRequestParameters.header`); they win over ours, names compared case-insensitively. */
+  headers?: Record<string, string>;
+  /** Extra body fields (`tokenRequestParameters.body`); they win over ours. */
+  body?: Record<string, string | number | boolean>;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+export interface ProcessTokenResponseOptions {
+  tokenUrl: string;
+  grantType: string;
+  /** Forces how the body is parsed (`oauth2.responseContentType`); otherwise the response's Content-Type decides. */
+  responseContentType?: RequestContentType;
+}
+
+/** Fields mapped onto {@link TokenSet}; every other field goes to `extra`. */
+const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 'expires_in', 'scope']);
+
+/**
+ * Sends a token request (code exchange, refresh, or another grant) and returns the raw `Response`
+ * (oauth4webapi style: {@link processTokenResponse} validates it).
+ *
+ * The client authenticates with `client_id`/`client_secret` in the body (client_secret_post).
+ * Throws `NETWORK_ERROR` when the endpoint cannot be reached, `INTERRUPTED` when `signal` aborts,
+ * `CONFIG_INVALID` when `tokenUrl` is not an absolute URL.
+ *
+ * @example
+ * const response = await tokenRequest({ tokenUrl, clientId, clientSecret,
+ *   grant: { grant_type: 'authorization_code', code, redirect_uri, code_verifier } });
+ * const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'authorization_code' });
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+export async function tokenRequest(options: TokenRequestOptions): Promise<Response> {
+  const where = displayUrl(options.tokenUrl);
+  if (!URL.canParse(options.tokenUrl)) {
+    throw new TestkitError('CONFIG_INVALID', `oauth2.tokenUrl "${where}" is not an absolute URL. Fix it in .unito.json.`);
+  }
+  const fields: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(options.grant)) {
+    if (value !== undefined) fields[key] = value;
+  }
+  fields.client_id = options.clientId;
+  fields.client_secret = options.clientSecret;
+  Object.assign(fields, options.body);
+
+  const contentType = options.contentType ?? 'application/x-www-form-urlencoded';
+  const headers = new Headers({ Accept: 'application/json', 'Content-Type': contentType });
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+
+  const body =
+    contentType === 'application/json'
+      ? JSON.stringify(fields)
+      : new URLSearchParams(Object.entries(fields).map(([key, value]) => [key, String(value)])).toString();
+
+  const doFetch = options.fetch ?? globalThis.fetch;
+  try {
+    return await doFetch(options.tokenUrl, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) {
+      throw new TestkitError('INTERRUPTED', `Interrupted during the token request to ${where}.`, { cause: error });
+    }
+    const code = networkErrorCode(error);
+    throw new TestkitError(
+      'NETWORK_ERROR',
+      `Could not reach the token endpoint ${where} (${code ?? 'network error'}). ` +
+        'Check oauth2.tokenUrl in .unito.json and your network connection.',
+      { cause: error, details: { tokenUrl: where, ...(code ? { code } : {}) } },
+    );
+  }
+}
+
+/**
+ * Validates a token endpoint response and normalises it into a {@link TokenSet}.
+ *
+ * Reads JSON or form-encoded bodies (by Content-Type, else by sniffing). Throws `TOKEN_ENDPOINT_ERROR` when the
+ * body is an OAuth error (any status, including 200), `TOKEN_RESPONSE_INVALID` when the response is not a
+ * token response (non-2xx, HTML, no `access_token`), `NETWORK_ERROR` when the body cannot be read.
+ *
+ * @example
+ * const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token' });
+ * tokens.accessToken; tokens.extra.id_token;
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export async function processTokenResponse(response: Response, options: ProcessTokenResponseOptions): Promise<TokenSet> {
+  const where = displayUrl(options.tokenUrl);
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw new TestkitError(
+      'NETWORK_ERROR',
+      `The connection to the token endpoint ${where} broke while reading its HTTP ${response.status} answer. Try again.`,
+      { cause: error, details: { tokenUrl: where, status: response.status } },
+    );
+  }
+  const status = response.status;
+  const parsed = parseBody(text, options.responseContentType ?? response.headers.get('content-type') ?? '');
+
+  if (parsed !== undefined && typeof parsed.error === 'string' && parsed.error !== '') {
+    const error = parsed.error;
+    const description = typeof parsed.error_description === 'string' ? parsed.error_description : undefined;
+    const uri = typeof parsed.error_uri === 'string' ? parsed.error_uri : undefined;
+    throw new TestkitError(
+      'TOKEN_ENDPOINT_ERROR',
+      `The token endpoint ${where} answered HTTP ${status} with error "${error}"` +
+        `${description ? `: ${description}` : ''}. ${errorHint(error, options.grantType)}`,
+      { details: { status, error, error_description: description, error_uri: uri } },
+    );
+  }
+
+  const accessToken = parsed?.access_token;
+  if (status < 200 || status > 299 || typeof accessToken !== 'string' || accessToken === '') {
+    const contentType = response.headers.get('content-type');
+    const why =
+      status < 200 || status > 299
+        ? `answered HTTP ${status}`
+        : parsed === undefined
+          ? `answered HTTP ${status} with a body that is neither JSON nor form-encoded`
+          : `answered HTTP ${status} without an access_token`;
+    throw new TestkitError(
+      'TOKEN_RESPONSE_INVALID',
+      `The token endpoint ${where} ${why}: this is not an OAuth 2 token response ` +
+        `(Content-Type: ${contentType ?? 'none'}; body: ${excerpt(text)}). ` +
+        'Check oauth2.tokenUrl in .unito.json (and oauth2.responseContentType if the provider answers form-encoded).',
+      { details: { status, contentType } },
+    );
+  }
+
+  const tokens: TokenSet = { accessToken, extra: {} };
+  if (typeof parsed?.refresh_token === 'string' && parsed.refresh_token !== '') tokens.refreshToken = parsed.refresh_token;
+  if (typeof parsed?.token_type === 'string') tokens.tokenType = parsed.token_type;
+  const expiresIn = toSeconds(parsed?.expires_in);
+  if (expiresIn !== undefined) tokens.expiresIn = expiresIn;
+  else if (parsed?.expires_in !== undefined && parsed.expires_in !== null) tokens.extra.expires_in = parsed.expires_in;
+  const scope = parsed?.scope;
+  if (typeof scope === 'string') tokens.scope = scope;
+  else if (Array.isArray(scope)) tokens.scope = scope.map(String).join(' ');
+  for (const [key, value] of Object.entries(parsed ?? {})) {
+    if (!STANDARD_FIELDS.has(key)) tokens.extra[key] = value;
+  }
+  return tokens;
+}
+
+/** The URL to show in messages: origin and path only, so query-string secrets and userinfo never leak. */
+function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return url.split('?')[0] ?? url;
+  }
+}
+
+function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  // undici wraps the socket error: TypeError('fetch failed') → cause (maybe an AggregateError) → code.
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    const candidate = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof candidate.code === 'string') return candidate.code;
+    if (Array.isArray(candidate.errors) && candidate.errors.length > 0) current = candidate.errors[0];
+    else current = candidate.cause;
+  }
+  return undefined;
+}
+
+type Fields = Record<string, unknown>;
+
+function parseBody(text: string, contentType: string): Fields | undefined {
+  const type = contentType.toLowerCase();
+  if (type.includes('application/x-www-form-urlencoded')) return parseForm(text);
+  return parseJson(text) ?? (looksLikeForm(text) ? parseForm(text) : undefined);
+}
+
+function parseJson(text: string): Fields | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function looksLikeForm(text: string): boolean {
+  return /^[\w.~%+-]+=[^&\s]*(?:&[\w.~%+-]+=[^&\s]*)*$/.test(text.trim());
+}
+
+function parseForm(text: string): Fields {
+  return Object.fromEntries(new URLSearchParams(text.trim()));
+}
+
+function toSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function errorHint(error: string, grantType: string): string {
+  if (error === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in .unito.json.';
+  if (error === 'invalid_grant' && grantType === 'refresh_token') {
+    return 'The refresh token was rejected (expired or revoked); run `integration-cli oauth2 --reauth`.';
+  }
+  if (error === 'invalid_grant') {
+    return 'The code expired, was already used, or the redirect URL or PKCE verifier did not match; run `integration-cli oauth2` again.';
+  }
+  if (error === 'unsupported_grant_type') return 'Check oauth2.grantType in .unito.json.';
+  return 'Check the oauth2 settings in .unito.json, then run `integration-cli oauth2` again.';
+}
+
+// A key ending in token/secret/password (access_token, id_token, client_secret…) or a code, then its value.
+const SECRET_PAIR = /(?<![\w-])((?:[\w-]*(?:token|secret|password)|code|code_verifier)["']?\s*[:=]\s*["']?)([^"'&\s,;<>}]+)/gi;
+const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+
+/** First ~200 characters of a body for an error message, with anything that looks like a secret masked first. */
+function excerpt(text: string): string {
+  if (text.trim() === '') return '(empty)';
+  const masked = text
+    .replace(SECRET_PAIR, (_match, key: string, value: string) => `${key}${maskSecret(value)}`)
+    .replace(JWT, (token) => maskSecret(token))
+    .replace(/\s+/g, ' ')
+    .trim();
+  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+}

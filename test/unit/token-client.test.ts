@@ -1,0 +1,274 @@
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { processTokenResponse, tokenRequest } from '../../src/flow/token-client.js';
+import { TestkitError } from '../../src/errors.js';
+
+interface Answer {
+  status: number;
+  contentType?: string;
+  body: string;
+}
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let server: Server;
+let base: string;
+let answer: Answer;
+let received: Received | undefined;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      res.writeHead(answer.status, answer.contentType ? { 'Content-Type': answer.contentType } : {});
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  received = undefined;
+  answer = { status: 200, contentType: 'application/json', body: '{"access_token":"at-1234567890abcdef","token_type":"Bearer"}' };
+});
+
+const CODE_GRANT = { grant_type: 'authorization_code', code: 'the-code', redirect_uri: 'https://r.test/cb', code_verifier: 'ver' } as const;
+
+async function exchange(grantType = 'authorization_code') {
+  const tokenUrl = `${base}/oauth/token`;
+  const response = await tokenRequest({ tokenUrl, grant: CODE_GRANT, clientId: 'cid', clientSecret: 'csecret-value' });
+  return processTokenResponse(response, { tokenUrl, grantType });
+}
+
+async function failure(promise: Promise<unknown>): Promise<TestkitError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TestkitError);
+  return error as TestkitError;
+}
+
+describe('tokenRequest', () => {
+  it('posts a form body with the grant and client credentials and asks for JSON', async () => {
+    await exchange();
+    expect(received?.method).toBe('POST');
+    expect(received?.url).toBe('/oauth/token');
+    expect(received?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(received?.headers.accept).toBe('application/json');
+    expect(Object.fromEntries(new URLSearchParams(received?.body))).toEqual({
+      grant_type: 'authorization_code',
+      code: 'the-code',
+      redirect_uri: 'https://r.test/cb',
+      code_verifier: 'ver',
+      client_id: 'cid',
+      client_secret: 'csecret-value',
+    });
+  });
+
+  it('posts a JSON body when the content type is JSON, keeping extra field types', async () => {
+    await tokenRequest({
+      tokenUrl: `${base}/token`,
+      grant: { grant_type: 'refresh_token', refresh_token: 'rt' },
+      clientId: 'cid',
+      clientSecret: 'cs',
+      contentType: 'application/json',
+      body: { audience: 'api', offline: true, version: 2 },
+    });
+    expect(received?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(received?.body ?? '')).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt',
+      client_id: 'cid',
+      client_secret: 'cs',
+      audience: 'api',
+      offline: true,
+      version: 2,
+    });
+  });
+
+  it('leaves out undefined grant fields', async () => {
+    await tokenRequest({
+      tokenUrl: `${base}/token`,
+      grant: { grant_type: 'authorization_code', code: 'c', redirect_uri: 'r', code_verifier: undefined },
+      clientId: 'cid',
+      clientSecret: 'cs',
+    });
+    expect(new URLSearchParams(received?.body).has('code_verifier')).toBe(false);
+  });
+
+  it('lets extra headers and body fields win, matching header names case-insensitively', async () => {
+    await tokenRequest({
+      tokenUrl: `${base}/token`,
+      grant: CODE_GRANT,
+      clientId: 'cid',
+      clientSecret: 'cs',
+      headers: { accept: 'application/vnd.provider+json', Authorization: 'Basic Y2lkOmNz', 'X-Extra': 'yes' },
+      body: { client_secret: 'override', resource: 'https://api.test', count: 3 },
+    });
+    expect(received?.headers.accept).toBe('application/vnd.provider+json');
+    expect(received?.headers.authorization).toBe('Basic Y2lkOmNz');
+    expect(received?.headers['x-extra']).toBe('yes');
+    const form = new URLSearchParams(received?.body);
+    expect(form.get('client_secret')).toBe('override');
+    expect(form.get('resource')).toBe('https://api.test');
+    expect(form.get('count')).toBe('3');
+    expect(form.getAll('client_secret')).toHaveLength(1);
+  });
+
+  it('fails with NETWORK_ERROR naming the URL without its query and the cause code when the connection is refused', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(
+      tokenRequest({ tokenUrl: `http://127.0.0.1:${port}/token?key=supersecret`, grant: CODE_GRANT, clientId: 'c', clientSecret: 'cs' }),
+    );
+    expect(error.code).toBe('NETWORK_ERROR');
+    expect(error.message).toContain(`http://127.0.0.1:${port}/token`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).not.toContain('supersecret');
+  });
+
+  it('fails with INTERRUPTED when the signal aborts', async () => {
+    const error = await failure(
+      tokenRequest({ tokenUrl: `${base}/token`, grant: CODE_GRANT, clientId: 'c', clientSecret: 'cs', signal: AbortSignal.abort() }),
+    );
+    expect(error.code).toBe('INTERRUPTED');
+  });
+});
+
+describe('processTokenResponse', () => {
+  it('maps a JSON token response and keeps unknown fields in extra', async () => {
+    answer.body = JSON.stringify({
+      access_token: 'at-123',
+      refresh_token: 'rt-456',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: 'read write',
+      id_token: 'eyJ.x.y',
+      team: { id: 'T1' },
+    });
+    expect(await exchange()).toEqual({
+      accessToken: 'at-123',
+      refreshToken: 'rt-456',
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+      scope: 'read write',
+      extra: { id_token: 'eyJ.x.y', team: { id: 'T1' } },
+    });
+  });
+
+  it('maps a form-encoded token response', async () => {
+    answer = { status: 200, contentType: 'application/x-www-form-urlencoded', body: 'access_token=gho_abc&scope=repo%2Cgist&token_type=bearer' };
+    expect(await exchange()).toEqual({ accessToken: 'gho_abc', scope: 'repo,gist', tokenType: 'bearer', extra: {} });
+  });
+
+  it('sniffs a form-encoded body served as text/plain', async () => {
+    answer = { status: 200, contentType: 'text/plain', body: 'access_token=abc&expires_in=60' };
+    expect(await exchange()).toEqual({ accessToken: 'abc', expiresIn: 60, extra: {} });
+  });
+
+  it('sniffs a JSON body served without a JSON content type', async () => {
+    answer = { status: 200, contentType: 'text/html', body: '{"access_token":"abc"}' };
+    expect((await exchange()).accessToken).toBe('abc');
+  });
+
+  it('converts expires_in given as a string and joins an array scope', async () => {
+    answer.body = JSON.stringify({ access_token: 'abc', expires_in: '7200', scope: ['a', 'b'] });
+    const tokens = await exchange();
+    expect(tokens.expiresIn).toBe(7200);
+    expect(tokens.scope).toBe('a b');
+  });
+
+  it.each([
+    [400, 'invalid_grant', 'The code has expired', /run `integration-cli oauth2` again/],
+    [401, 'invalid_client', 'Client authentication failed', /clientId and oauth2\.clientSecret/],
+    [200, 'invalid_code', undefined, /Check the oauth2 settings/],
+  ])('fails with TOKEN_ENDPOINT_ERROR on HTTP %i with error %s', async (status, error, description, hint) => {
+    answer = { status, contentType: 'application/json', body: JSON.stringify({ error, error_description: description, error_uri: 'https://p.test/e', ok: false }) };
+    const caught = await failure(exchange());
+    expect(caught.code).toBe('TOKEN_ENDPOINT_ERROR');
+    expect(caught.message).toContain(`HTTP ${status}`);
+    expect(caught.message).toContain(error);
+    if (description) expect(caught.message).toContain(description);
+    expect(caught.message).toMatch(hint);
+    expect(caught.details).toEqual({ status, error, error_description: description, error_uri: 'https://p.test/e' });
+  });
+
+  it('suggests --reauth when a refresh token is rejected', async () => {
+    answer = { status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' };
+    expect((await failure(exchange('refresh_token'))).message).toContain('--reauth');
+  });
+
+  it('reads a form-encoded OAuth error', async () => {
+    answer = { status: 400, contentType: 'application/x-www-form-urlencoded', body: 'error=bad_verification_code&error_description=The+code+is+wrong' };
+    const caught = await failure(exchange());
+    expect(caught.code).toBe('TOKEN_ENDPOINT_ERROR');
+    expect(caught.message).toContain('The code is wrong');
+  });
+
+  it.each([
+    ['an HTML 404', { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' }, 'HTTP 404', 'Not Found'],
+    ['a 200 {ok:false}', { status: 200, contentType: 'application/json', body: '{"ok":false}' }, 'without an access_token', '{"ok":false}'],
+    ['JSON without access_token', { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' }, 'without an access_token', 'Bearer'],
+    ['a 500 in plain text', { status: 500, contentType: 'text/plain', body: 'Internal Server Error' }, 'HTTP 500', 'Internal Server Error'],
+    ['a 200 with a body that is neither JSON nor form', { status: 200, contentType: 'text/plain', body: 'hello world' }, 'neither JSON nor form-encoded', 'hello world'],
+  ])('fails with TOKEN_RESPONSE_INVALID on %s, showing the body and pointing at tokenUrl', async (_label, served, why, shown) => {
+    answer = served;
+    const caught = await failure(exchange());
+    expect(caught.code).toBe('TOKEN_RESPONSE_INVALID');
+    expect(caught.message).toContain(why);
+    expect(caught.message).toContain(shown);
+    expect(caught.message).toContain('tokenUrl');
+    expect(caught.message).toContain('responseContentType');
+    expect(caught.details).toMatchObject({ status: served.status });
+  });
+
+  it('masks tokens in the body it shows and cuts it to about 200 characters', async () => {
+    const secret = 'at_SUPERSECRET_0123456789';
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    answer = {
+      status: 502,
+      contentType: 'application/json',
+      body: JSON.stringify({ upstream: { access_token: secret, refresh_token: 'rt_ALSOSECRET_999999', note: jwt }, pad: 'x'.repeat(400) }),
+    };
+    const caught = await failure(exchange());
+    expect(caught.code).toBe('TOKEN_RESPONSE_INVALID');
+    expect(caught.message).not.toContain(secret);
+    expect(caught.message).not.toContain('ALSOSECRET');
+    expect(caught.message).not.toContain(jwt.slice(10));
+    expect(caught.message).toContain('at_S…(25 chars)');
+    expect(caught.message).not.toContain('x'.repeat(250));
+  });
+
+  it('never puts the client secret or the code in an error message', async () => {
+    answer = { status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' };
+    const caught = await failure(exchange());
+    expect(caught.message).not.toContain('csecret-value');
+    expect(caught.message).not.toContain('the-code');
+    expect(JSON.stringify(caught.details)).not.toContain('csecret-value');
+  });
+
+  it('parses by the configured responseContentType over the response header', async () => {
+    const response = new Response('access_token=abc&token_type=bearer', { status: 200, headers: { 'Content-Type': 'application/json' } });
+    const tokens = await processTokenResponse(response, {
+      tokenUrl: 'https://p.test/token',
+      grantType: 'authorization_code',
+      responseContentType: 'application/x-www-form-urlencoded',
+    });
+    expect(tokens).toEqual({ accessToken: 'abc', tokenType: 'bearer', extra: {} });
+  });
+});
