@@ -1,0 +1,140 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeState, RELAY_PATH } from './authorize-url.js';
+import { escapeHtml, sendHtmlPage } from './html-page.js';
+import { listen, urlHost } from './listen.js';
+
+/** Parameters of an authorization response that the relay copies, unchanged, onto the callback URL. */
+const RELAYED_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri'] as const;
+
+/** ngrok's public domains: the tunnel URL is `https://<name>.<one of these>`. */
+const NGROK_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ngrok\.io|ngrok\.app|ngrok-free\.app|ngrok\.dev|ngrok-free\.dev)$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether the relay may redirect a browser to `url` (the `callback` carried in `state`).
+ *
+ * Rules (anything else is refused, so the relay is never an open redirect):
+ * - `https:` on a subdomain of an ngrok domain (ngrok.io, ngrok.app, ngrok-free.app, ngrok.dev, ngrok-free.dev);
+ * - `http:` or `https:` on loopback (`127.0.0.1`, `localhost`, `[::1]`), any port;
+ * - no userinfo, path exactly `/callback`, no query or fragment.
+ *
+ * @example
+ * isAllowedCallback('https://abc.ngrok-free.app/callback') // true
+ * isAllowedCallback('https://abc.ngrok.io.evil.com/callback') // false
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
+ */
+export function isAllowedCallback(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username !== '' || parsed.password !== '') return false;
+  if (parsed.pathname !== '/callback' || parsed.search !== '' || parsed.hash !== '') return false;
+  const host = parsed.hostname;
+  if (parsed.protocol === 'https:') return NGROK_HOST.test(host) || LOOPBACK_HOSTS.has(host);
+  if (parsed.protocol === 'http:') return LOOPBACK_HOSTS.has(host);
+  return false;
+}
+
+export interface RelayOptions {
+  /** The allow-list for callbacks (default {@link isAllowedCallback}). */
+  isAllowed?: (url: string) => boolean;
+}
+
+/**
+ * Creates the `node:http` handler of the platform's callback-cli relay: `GET RELAY_PATH` decodes `state`, checks
+ * its `callback` against the allow-list and 302s there with `code`, `state`, `error`, `error_description` and
+ * `error_uri` unchanged. A missing or malformed state, or a refused callback, gets a 400 page and never a
+ * redirect. Other paths answer 404. It throws nothing: every failure is an HTTP answer.
+ *
+ * @example
+ * http.createServer(createRelayHandler()).listen(9000, '127.0.0.1');
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
+ */
+export function createRelayHandler(options: RelayOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const isAllowed = options.isAllowed ?? isAllowedCallback;
+  const refuse = (res: ServerResponse, why: string): void =>
+    sendHtmlPage(res, 400, 'Cannot relay this callback', `<p>${why}</p><p>Run <code>integration-cli oauth2</code> again.</p>`);
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://relay.invalid');
+    if (url.pathname !== RELAY_PATH) {
+      sendHtmlPage(res, 404, 'Not found', `<p>The relay only serves <code>${escapeHtml(RELAY_PATH)}</code>.</p>`);
+      return;
+    }
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET', 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    const state = url.searchParams.get('state');
+    if (state === null || state === '') {
+      refuse(res, 'The request has no <code>state</code> parameter, so the relay does not know where the CLI waits.');
+      return;
+    }
+    let callback: string;
+    try {
+      callback = decodeState(state).callback;
+    } catch {
+      // decodeState throws STATE_MISMATCH on anything malformed; a handler must answer, never crash the server.
+      refuse(res, 'The <code>state</code> parameter was not created by <code>integration-cli oauth2</code>.');
+      return;
+    }
+    if (!isAllowed(callback)) {
+      refuse(
+        res,
+        `The callback <code>${escapeHtml(callback)}</code> is not allowed: the relay only redirects to ` +
+          '<code>https://*.ngrok-free.app/callback</code> (and other ngrok domains) or a loopback <code>/callback</code>.',
+      );
+      return;
+    }
+    const target = new URL(callback);
+    for (const name of RELAYED_PARAMS) {
+      const value = url.searchParams.get(name);
+      if (value !== null) target.searchParams.set(name, value);
+    }
+    res.writeHead(302, { Location: target.href, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.end();
+  };
+}
+
+export interface RelayServer {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** `url + RELAY_PATH`: the redirect URL to register with a provider (or pass as `--redirect-url`). */
+  redirectUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the relay on a local port (for `integration-cli relay`, offline runs and tests).
+ *
+ * Throws `PORT_IN_USE` when the port is taken, `USAGE` when the address cannot be bound otherwise.
+ *
+ * @example
+ * const relay = await startRelayServer({ port: 0 });
+ * // register relay.redirectUrl as the provider's redirect URL
+ * await relay.close();
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+ */
+export async function startRelayServer(options: { port?: number; host?: string } & RelayOptions = {}): Promise<RelayServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(createRelayHandler(options.isAllowed ? { isAllowed: options.isAllowed } : {}));
+  const port = await listen(server, options.port ?? 0, host, 'OAuth 2 relay', 'choose another port');
+  const url = `http://${urlHost(host)}:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    redirectUrl: url + RELAY_PATH,
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
