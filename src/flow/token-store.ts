@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { applyEdits, format, modify, type FormattingOptions, type JSONPath } from 'jsonc-parser';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { TestkitError } from '../errors.js';
+import { parseConfigText } from './config.js';
+import { formatJsonPath } from './config-schema.js';
+import type { TokenSet } from './types.js';
+
+/**
+ * Writing tokens into `testAccounts.<name>` of `.unito.json`:
+ *
+ * - the file is re-read at write time, so edits made while the browser step ran are kept;
+ * - only the reserved credential names change, as minimal text edits in the file's own indentation and EOL;
+ *   every byte outside the inserted or replaced values stays as it was;
+ * - a field the new token set does not carry keeps its previous value: RFC 6749 §6 lets a refresh response omit
+ *   `refresh_token` (the old one stays valid) and §5.1 lets it omit `scope` (unchanged from the grant);
+ *   `expiresIn` is a lifetime, not a deadline, so the previous one remains the best estimate;
+ * - `oauth2ExtraParameters` belongs to one response: replaced by `tokens.extra`, removed when that is empty;
+ * - the write is atomic (temp file + rename, mode and owner preserved) and skipped when nothing changed.
+ */
+
+export interface SaveTokensOptions {
+  configPath: string;
+  /** Test account to write, e.g. `development` (or `mock` under `--mock`). */
+  accountName: string;
+  tokens: TokenSet;
+}
+
+export interface ConfigLock {
+  /** Lock directory created next to the config. */
+  lockPath: string;
+  /** Releases the lock; safe to call twice. */
+  release(): Promise<void>;
+}
+
+/**
+ * Writes the token set into `testAccounts.<accountName>`, creating the account (and `testAccounts`) if needed.
+ * Call it while holding `acquireConfigLock`; it does not lock by itself.
+ *
+ * @throws TestkitError `CONFIG_PARSE` (the file no longer parses; nothing is written), `CONFIG_INVALID`
+ *   (`testAccounts` or the account is not an object), `WRITE_FAILED` (cannot read or write the file).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @example
+ * const lock = await acquireConfigLock(config.path);
+ * try { await saveTokens({ configPath: config.path, accountName: 'development', tokens }); }
+ * finally { await lock.release(); }
+ */
+export async function saveTokens({ configPath, accountName, tokens }: SaveTokensOptions): Promise<void> {
+  const path = resolve(configPath);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TestkitError('WRITE_FAILED', `Cannot read ${path} to write the tokens (${errnoCode(error)}). Check that the file still exists and is readable.`, {
+      cause: error,
+      details: { path },
+    });
+  }
+  const data = parseConfigText(text, path);
+  assertObject(data, [], path);
+  const accounts = (data as Record<string, unknown>).testAccounts;
+  if (accounts !== undefined) assertObject(accounts, ['testAccounts'], path);
+  const account = (accounts as Record<string, unknown> | undefined)?.[accountName];
+  if (account !== undefined) assertObject(account, ['testAccounts', accountName], path);
+
+  const fields: Record<string, unknown> = {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    tokenType: tokens.tokenType,
+    expiresIn: tokens.expiresIn,
+    scope: tokens.scope,
+  };
+  const formatting = detectFormatting(text);
+  let next = text;
+  if (accounts === undefined || account === undefined) {
+    const created = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    if (Object.keys(tokens.extra).length > 0) created.oauth2ExtraParameters = tokens.extra;
+    next =
+      accounts === undefined
+        ? editValue(next, ['testAccounts'], { [accountName]: created }, formatting)
+        : editValue(next, ['testAccounts', accountName], created, formatting);
+  } else {
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== undefined) next = editValue(next, ['testAccounts', accountName, name], value, formatting);
+    }
+    const hasExtra = Object.keys(tokens.extra).length > 0;
+    if (hasExtra || Object.hasOwn(account as object, 'oauth2ExtraParameters')) {
+      next = editValue(next, ['testAccounts', accountName, 'oauth2ExtraParameters'], hasExtra ? tokens.extra : undefined, formatting);
+    }
+  }
+  if (next === text) return;
+  // The edits come from a JSON library, but a broken file here would lose the user's config: check before writing.
+  parseConfigText(next, path);
+  try {
+    await writeFileAtomic(path, next, { encoding: 'utf8' });
+  } catch (error) {
+    throw new TestkitError('WRITE_FAILED', `Cannot write the tokens to ${path} (${errnoCode(error)}). Check that the file and its directory are writable.`, {
+      cause: error,
+      details: { path },
+    });
+  }
+}
+
+/**
+ * Takes the lock that keeps two `integration-cli oauth2` runs from writing the same config; fails fast if taken.
+ * A lock left by a crashed run goes stale after 10 s and is then taken over.
+ *
+ * @throws TestkitError `LOCKED` (another run holds it), `WRITE_FAILED` (the lock cannot be created).
+ * @example
+ * const lock = await acquireConfigLock('/repo/.unito.json');
+ * try { await runFlow(); } finally { await lock.release(); }
+ */
+export async function acquireConfigLock(configPath: string): Promise<ConfigLock> {
+  const path = resolve(configPath);
+  const lockPath = `${path}.lock`;
+  let compromised = false;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path, {
+      realpath: false,
+      stale: 10_000,
+      retries: 0,
+      lockfilePath: lockPath,
+      // The default throws from a timer and kills the process; losing the lock only means we no longer own it.
+      onCompromised: () => {
+        compromised = true;
+      },
+    });
+  } catch (error) {
+    if (errnoCode(error) === 'ELOCKED') {
+      throw new TestkitError(
+        'LOCKED',
+        `Another integration-cli oauth2 run holds the lock on ${path}. Wait for it to finish, or, if no run is active, delete ${lockPath}.`,
+        { cause: error, details: { path, lockPath } },
+      );
+    }
+    throw new TestkitError('WRITE_FAILED', `Cannot create the lock ${lockPath} (${errnoCode(error)}). Check that the directory of ${path} exists and is writable.`, {
+      cause: error,
+      details: { path, lockPath },
+    });
+  }
+  let released = false;
+  return {
+    lockPath,
+    async release() {
+      if (released) return;
+      released = true;
+      if (!compromised) await release();
+    },
+  };
+}
+
+/** Indentation (tabs, or the smallest space indent) and EOL of the file, so inserted text looks hand-written. */
+function detectFormatting(text: string): FormattingOptions {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let spaces = Infinity;
+  for (const match of text.matchAll(/^([ \t]+)\S/gm)) {
+    const indent = match[1] ?? '';
+    if (indent.startsWith('\t')) return { insertSpaces: false, tabSize: 4, eol };
+    spaces = Math.min(spaces, indent.length);
+  }
+  return { insertSpaces: true, tabSize: Number.isFinite(spaces) ? spaces : 2, eol };
+}
+
+/**
+ * Sets (or, with `undefined`, removes) one value with jsonc-parser, then formats only the inserted text.
+ * `modify`'s own formatting re-formats whole lines around the edit, which would touch the user's bytes.
+ */
+function editValue(text: string, path: JSONPath, value: unknown, formatting: FormattingOptions): string {
+  const [edit] = modify(text, path, value, {});
+  if (edit === undefined) return text;
+  const next = text.slice(0, edit.offset) + edit.content + text.slice(edit.offset + edit.length);
+  if (edit.content.length === 0) return next;
+  const begin = edit.offset;
+  const end = begin + edit.content.length;
+  // One character of slack on each side: the formatter skips empty edits that sit exactly on the range's edges.
+  const range = { offset: Math.max(0, begin - 1), length: end - begin + 2 };
+  const edits = format(next, range, { ...formatting, keepLines: false }).filter((e) => e.offset >= begin && e.offset + e.length <= end);
+  return applyEdits(next, edits);
+}
+
+function assertObject(value: unknown, segments: string[], path: string): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return;
+  throw new TestkitError('CONFIG_INVALID', `${path}: ${formatJsonPath(segments)} must be an object to hold the tokens. Fix it in the config and run again.`, {
+    details: { path, jsonPath: formatJsonPath(segments) },
+  });
+}
+
+function errnoCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error';
+}
