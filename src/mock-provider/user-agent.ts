@@ -8,7 +8,8 @@ import { TestkitError } from '../errors.js';
 export interface UserAgent {
   /**
    * Loads `url`, follows redirects, signs in and answers consent, until a page that is neither (or `stopAt`).
-   * Throws `MOCK_PROVIDER` after too many redirects or form submissions, or on a redirect to a non-http URL
+   * Throws `MOCK_PROVIDER` after too many redirects or form submissions, when a login page shows an error,
+   * or on a redirect to a non-http URL
    * that `stopAt` did not claim.
    */
   navigate(url: string, options?: NavigateOptions): Promise<NavigateResult>;
@@ -157,6 +158,9 @@ function formSubmission(html: string, options: NavigateOptions): Submission | un
   const forms = parseForms(html);
   const login = forms.find((form) => form.id === 'login-form');
   if (login !== undefined) {
+    // The page re-rendered with an error (e.g. an unknown user id): submitting again would only loop.
+    const alert = /<p class="error" role="alert">([^<]*)<\/p>/.exec(html)?.[1];
+    if (alert !== undefined) throw misuse(`The mock provider refused the sign-in: ${unescapeHtml(alert)}`);
     const users = [...login.inner.matchAll(/<option\b[^>]*\svalue="([^"]*)"/gi)].map((match) => unescapeHtml(match[1] ?? ''));
     const wanted = options.login ?? users[0];
     if (wanted === undefined) {

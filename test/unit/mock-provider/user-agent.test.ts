@@ -73,6 +73,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       ]);
     case 'GET /form':
       return html(res, renderLoginPage({ action: url.searchParams.get('action') ?? '', users: [{ id: 'alice' }], clientId: 'app' }));
+    case 'GET /refusing-login':
+      return html(res, renderLoginPage({ action: '/refusing-login', users: [{ id: 'alice' }], clientId: 'app' }));
+    case 'POST /refusing-login':
+      return html(res, renderLoginPage({ action: '/refusing-login', users: [{ id: 'alice' }], clientId: 'app', error: `Unknown user "${form.get('login_other') ?? ''}".` }));
     case 'GET /custom-scheme':
       return redirect(res, 302, 'com.example.app:/oauth?code=c0de');
     case 'GET /bad-login':
@@ -183,6 +187,14 @@ describe('createUserAgent', () => {
       code: 'MOCK_PROVIDER',
       message: expect.stringContaining('came back 10 times'),
     });
+  });
+
+  it('throws MOCK_PROVIDER with the page error when the login is refused', async () => {
+    await expect(createUserAgent().navigate(`${base}/refusing-login`, { login: 'mallory' })).rejects.toMatchObject({
+      code: 'MOCK_PROVIDER',
+      message: 'The mock provider refused the sign-in: Unknown user "mallory".',
+    });
+    expect(seen).toHaveLength(2);
   });
 
   it('throws MOCK_PROVIDER after too many redirects', async () => {
