@@ -9,8 +9,7 @@ export interface UserAgent {
   /**
    * Loads `url`, follows redirects, signs in and answers consent, until a page that is neither (or `stopAt`).
    * Throws `MOCK_PROVIDER` after too many redirects or form submissions, when a login page shows an error,
-   * or on a redirect to a non-http URL
-   * that `stopAt` did not claim.
+   * or on a redirect to a non-http URL that `stopAt` did not claim.
    */
   navigate(url: string, options?: NavigateOptions): Promise<NavigateResult>;
   /** Cookies that would be sent to `url`, as `name=value` pairs (for tests and debugging). */
