@@ -2,7 +2,7 @@ import { TestkitError, isTestkitError } from '../errors.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
-import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
+import { getTestAccount, listAuthorizations, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
 import { processTokenResponse, tokenRequest } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
@@ -96,7 +96,9 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   reporter.start('config', `Reading ${options.configPath}`);
   const config = await loadConfig(options.configPath);
   const authorization = selectAuthorization(config.data, options.authorization, config.path);
-  const account = getTestAccount(config.data, accountName);
+  const account = getTestAccount(config.data, accountName, config.path);
+  const index = listAuthorizations(config.data, config.path).find((entry) => entry.name === authorization.name)?.index ?? 0;
+  const where = `authorizations[${index}].oauth2`;
   const lock = await acquireConfigLock(config.path);
   reporter.succeed('config', `Authorization "${authorization.name}", test account "${accountName}" in ${config.path}`);
 
@@ -104,13 +106,13 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   try {
     const storedRefreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : '';
     if (storedRefreshToken && !options.reauth) {
-      const refreshed = await refreshStoredToken(authorization, account ?? {}, storedRefreshToken, options, edges, reporter);
+      const refreshed = await refreshStoredToken(authorization, where, account ?? {}, storedRefreshToken, options, edges, reporter);
       if (refreshed) {
         await save(config.path, accountName, refreshed, reporter);
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
-    const { tokens, redirectUri } = await login(authorization, account ?? {}, options, edges, reporter);
+    const { tokens, redirectUri } = await login(authorization, where, account ?? {}, options, edges, reporter);
     await save(config.path, accountName, tokens, reporter);
     return { ...base, mode: 'login', redirectUri, tokens };
   } finally {
@@ -126,13 +128,13 @@ async function save(configPath: string, accountName: string, tokens: TokenSet, r
 /** Returns the new token set, or undefined when the refresh token was rejected and a login should follow. */
 async function refreshStoredToken(
   authorization: OAuth2Authorization,
+  where: string,
   account: TestAccount,
   refreshToken: string,
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
 ): Promise<TokenSet | undefined> {
-  const where = `authorizations[name=${authorization.name}].oauth2`;
   const context = templateContext(authorization, account);
   const settings = authorization.oauth2;
   let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
@@ -175,12 +177,12 @@ async function refreshStoredToken(
 
 async function login(
   authorization: OAuth2Authorization,
+  where: string,
   account: TestAccount,
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
 ): Promise<{ tokens: TokenSet; redirectUri: string }> {
-  const where = `authorizations[name=${authorization.name}].oauth2`;
   const context = templateContext(authorization, account);
   const settings = authorization.oauth2;
   // Expand every template before anything opens, so a broken config fails fast and the same way under --mock.
