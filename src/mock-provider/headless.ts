@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { TestkitError } from '../errors.js';
+import { redirectUriAllowed } from './clients.js';
+import type { AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockUser, TokenResponse } from './types.js';
+import { createUserAgent } from './user-agent.js';
+
+export interface HeadlessDeps {
+  fetch: typeof fetch;
+  authorizationUrl: string;
+  tokenUrl: string;
+  clients: () => readonly MockClient[];
+  users: () => readonly MockUser[];
+}
+
+function pickClient(deps: HeadlessDeps, clientId: string | undefined): MockClient {
+  const clients = deps.clients();
+  const client = clientId === undefined ? clients[0] : clients.find((candidate) => candidate.clientId === clientId);
+  if (client === undefined) {
+    const known = clients.map((candidate) => candidate.clientId).join(', ') || 'none';
+    throw new TestkitError('MOCK_PROVIDER', `No mock client ${JSON.stringify(clientId ?? '')}; registered: ${known}. Pass one of them or registerClient() first.`);
+  }
+  return client;
+}
+
+/** A redirect URI the client accepts, with port 0 made concrete so it reads like a real callback. */
+function pickRedirectUri(client: MockClient, requested: string | undefined): string {
+  const redirectUri = requested ?? client.redirectUris[0];
+  if (redirectUri === undefined || !redirectUriAllowed(client.redirectUris, redirectUri)) {
+    throw new TestkitError('MOCK_PROVIDER', `Redirect URI ${JSON.stringify(requested ?? '')} is not registered for client ${client.clientId}.`);
+  }
+  return redirectUri;
+}
+
+/**
+ * Runs the authorization request headlessly (login and consent answered by the user agent, or server-side in
+ * `auto` mode) and returns the code delivered to the redirect URI. Throws `MOCK_PROVIDER` when the provider
+ * answers with an error instead of a code.
+ */
+export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = {}): Promise<AuthorizeResult> {
+  const client = pickClient(deps, options.clientId);
+  const redirectUri = pickRedirectUri(client, options.redirectUri);
+  const user = options.user ?? deps.users()[0]?.id;
+  const state = options.state ?? randomBytes(16).toString('base64url');
+  const codeVerifier = options.codeChallenge === undefined ? randomBytes(32).toString('base64url') : '';
+  const codeChallenge = options.codeChallenge ?? createHash('sha256').update(codeVerifier).digest('base64url');
+  const scope = options.scope ?? client.scopes.join(' ');
+  const url = new URL(deps.authorizationUrl);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('client_id', client.clientId);
+  url.searchParams.set('redirect_uri', redirectUri);
+  if (scope !== '') url.searchParams.set('scope', scope);
+  url.searchParams.set('state', state);
+  url.searchParams.set('code_challenge', codeChallenge);
+  url.searchParams.set('code_challenge_method', 'S256');
+  if (user !== undefined) url.searchParams.set('login_hint', user);
+
+  const target = new URL(redirectUri);
+  const agent = createUserAgent({ fetch: deps.fetch });
+  const result = await agent.navigate(url.href, {
+    stopAt: (next) => next.origin === target.origin && next.pathname === target.pathname,
+    ...(user === undefined ? {} : { login: user }),
+  });
+  const callback = result.stoppedAt;
+  const code = callback?.searchParams.get('code');
+  if (callback === undefined || code === null || code === undefined) {
+    const error = callback?.searchParams.get('error') ?? `HTTP ${result.status} at ${result.url.origin}${result.url.pathname}`;
+    const description = callback?.searchParams.get('error_description');
+    throw new TestkitError('MOCK_PROVIDER', `The mock provider did not issue a code: ${error}${description ? ` (${description})` : ''}. Check the client, redirect URI and scope.`, {
+      details: { error },
+    });
+  }
+  return { code, redirectUri, codeVerifier, state };
+}
+
+/**
+ * Authorization code flow end to end: authorize, then exchange the code at the token endpoint with the
+ * client's own authentication method. Returns the raw token JSON. Throws `MOCK_PROVIDER` on any error answer.
+ */
+export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = {}): Promise<TokenResponse> {
+  const client = pickClient(deps, options.clientId);
+  const { code, redirectUri, codeVerifier } = await authorize(deps, options);
+  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier });
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (client.tokenEndpointAuthMethod === 'client_secret_basic') {
+    const encode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
+    headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret ?? '')}`).toString('base64')}`;
+  } else {
+    body.set('client_id', client.clientId);
+    if (client.tokenEndpointAuthMethod === 'client_secret_post') body.set('client_secret', client.clientSecret ?? '');
+  }
+  const response = await deps.fetch(deps.tokenUrl, { method: 'POST', headers, body: body.toString() });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok || json === undefined || typeof json.access_token !== 'string') {
+    const error = typeof json?.error === 'string' ? json.error : `HTTP ${response.status}`;
+    throw new TestkitError('MOCK_PROVIDER', `The mock token endpoint refused the code exchange: ${error}. Check failNext() faults and quirks on this provider.`, {
+      details: { status: response.status, error },
+    });
+  }
+  return json as TokenResponse;
+}

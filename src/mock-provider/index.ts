@@ -1,0 +1,20 @@
+/**
+ * `oauth2-testkit/mock-provider`: one OAuth 2 engine (oidc-provider) with a scenario layer, served over HTTP
+ * (`startMockProvider`) or in-process (`createMockProvider` + `handle()`/`fetch`, msw, nock).
+ */
+export { createMockProvider } from './create-mock-provider.js';
+export type { MockProvider } from './create-mock-provider.js';
+export { startMockProvider } from './start-mock-provider.js';
+export { createUserAgent } from './user-agent.js';
+export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent.js';
+export type {
+  AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, MockUserOptions,
+  QuirksOptions, TokenResponse,
+} from './types.js';
+export type { Endpoint, FaultSpec } from './scenario/faults.js';
+export type { Quirks, QuirkName } from './scenario/quirks.js';
+export { QUIRK_HELP, QUIRK_NAMES } from './scenario/quirks.js';
+export { ENDPOINTS } from './scenario/faults.js';
+export type { RecordedRequest } from './scenario/recorder.js';
+export type { TokenInfo } from './scenario/resource.js';
+export * as defaults from './defaults.js';

@@ -1,0 +1,143 @@
+import type Provider from 'oidc-provider';
+import type { InteractionDetails, InteractionResults, KoaContext, KoaMiddleware } from 'oidc-provider';
+import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './scenario/pages.js';
+import type { MockUser } from './types.js';
+
+/** Where oidc-provider sends the browser for login and consent (its `interactions.url`). */
+export const INTERACTION_PREFIX = '/interaction/';
+
+export interface InteractionDeps {
+  provider: Provider;
+  users: () => readonly MockUser[];
+  login: 'auto' | 'form';
+  /** Resource indicator the access tokens are issued for (JWT format), or undefined for opaque tokens. */
+  resource: string | undefined;
+}
+
+const ROUTE = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/;
+
+/**
+ * Our own login and consent routes (oidc-provider's `devInteractions` stay off):
+ *
+ * - `GET /interaction/:uid` — `auto`: logs in (the `login_hint` user, else the first) and grants every requested
+ *   scope in one step; `form`: renders the login page, or the consent page once logged in;
+ * - `POST /interaction/:uid/login` — the login form (`login_other` wins over `login`);
+ * - `POST /interaction/:uid/confirm` — "Allow": grants every requested scope;
+ * - `POST /interaction/:uid/abort` — "Deny": ends with `access_denied` at the client's redirect URI (RFC 6749 §4.1.2.1).
+ */
+export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
+  return async (ctx, next) => {
+    const match = ROUTE.exec(ctx.path);
+    if (match === null) return next();
+    const action = match[2];
+    ctx.set('cache-control', 'no-store');
+    let details: InteractionDetails;
+    try {
+      details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+    } catch {
+      sendPage(ctx, 400, renderErrorPage({ title: 'Sign-in expired', message: 'This sign-in is unknown or expired. Start the authorization again from the application.' }));
+      return;
+    }
+    if (action === undefined && ctx.method === 'GET') {
+      if (deps.login === 'auto') {
+        await autoComplete(ctx, deps, details);
+      } else {
+        renderPrompt(ctx, deps, details);
+      }
+      return;
+    }
+    if (ctx.method !== 'POST') {
+      sendPage(ctx, 405, renderErrorPage({ title: 'Method not allowed', message: 'Submit the form on the sign-in page.' }));
+      return;
+    }
+    const form = new URLSearchParams(await readBody(ctx));
+    if (action === 'abort') {
+      await finish(ctx, deps, { error: 'access_denied', error_description: 'The user denied the authorization request.' });
+    } else if (action === 'login') {
+      const other = form.get('login_other')?.trim() ?? '';
+      const accountId = other !== '' ? other : (form.get('login') ?? '');
+      if (!deps.users().some((user) => user.id === accountId)) {
+        sendPage(ctx, 200, loginPage(deps, details, `Unknown user "${accountId}". Pick one of the listed users.`));
+        return;
+      }
+      await finish(ctx, deps, { login: { accountId } });
+    } else if (action === 'confirm') {
+      const accountId = details.session?.accountId;
+      if (accountId === undefined) {
+        sendPage(ctx, 200, loginPage(deps, details));
+        return;
+      }
+      await finish(ctx, deps, { consent: { grantId: await grantAll(deps, details, accountId) } });
+    }
+  };
+}
+
+async function autoComplete(ctx: KoaContext, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
+  const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
+  const users = deps.users();
+  const accountId = details.session?.accountId ?? (hint !== undefined && hint !== '' ? hint : users[0]?.id);
+  if (accountId === undefined || !users.some((user) => user.id === accountId)) {
+    await finish(ctx, deps, { error: 'access_denied', error_description: `No mock user "${accountId ?? ''}" to log in as.` });
+    return;
+  }
+  const grantId = await grantAll(deps, details, accountId);
+  await finish(ctx, deps, { login: { accountId }, consent: { grantId } });
+}
+
+/** Grants every scope of the request (including refresh): the consent a test wants unless it asks for a page. */
+async function grantAll(deps: InteractionDeps, details: InteractionDetails, accountId: string): Promise<string> {
+  const clientId = String(details.params.client_id);
+  const { Grant } = deps.provider;
+  const existing = details.grantId === undefined ? undefined : await Grant.find(details.grantId);
+  const grant = existing ?? new Grant({ accountId, clientId });
+  const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
+  if (scope !== '') grant.addOIDCScope(scope);
+  const requested = details.params.resource;
+  const resources = typeof requested === 'string' ? [requested] : Array.isArray(requested) ? requested.map(String) : deps.resource === undefined ? [] : [deps.resource];
+  for (const resource of resources) grant.addResourceScope(resource, scope);
+  return grant.save();
+}
+
+function renderPrompt(ctx: KoaContext, deps: InteractionDeps, details: InteractionDetails): void {
+  const accountId = details.session?.accountId;
+  if (details.prompt.name === 'login' || accountId === undefined) {
+    sendPage(ctx, 200, loginPage(deps, details));
+    return;
+  }
+  const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
+  sendPage(ctx, 200, renderConsentPage({
+    approveAction: `${INTERACTION_PREFIX}${details.uid}/confirm`,
+    denyAction: `${INTERACTION_PREFIX}${details.uid}/abort`,
+    clientId: String(details.params.client_id),
+    scopes: scope === '' ? [] : scope.split(' '),
+    user: accountId,
+  }));
+}
+
+function loginPage(deps: InteractionDeps, details: InteractionDetails, error?: string): string {
+  return renderLoginPage({
+    action: `${INTERACTION_PREFIX}${details.uid}/login`,
+    users: deps.users().map((user) => (typeof user.claims.name === 'string' ? { id: user.id, name: user.claims.name } : { id: user.id })),
+    clientId: String(details.params.client_id),
+    ...(error === undefined ? {} : { error }),
+  });
+}
+
+async function finish(ctx: KoaContext, deps: InteractionDeps, result: InteractionResults): Promise<void> {
+  const returnTo = await deps.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  ctx.status = 303;
+  ctx.set('location', returnTo);
+  ctx.body = '';
+}
+
+function sendPage(ctx: KoaContext, status: number, html: string): void {
+  ctx.status = status;
+  for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+  ctx.body = html;
+}
+
+async function readBody(ctx: KoaContext): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

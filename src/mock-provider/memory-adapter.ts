@@ -1,0 +1,222 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
+interface Entry {
+  payload: AdapterPayload;
+  /** Epoch ms at which the entry disappears; undefined = never. */
+  expiresAt: number | undefined;
+}
+
+/** One stored entry as written to a state file. */
+export interface SerializedEntry {
+  key: string;
+  payload: AdapterPayload;
+  expiresAt?: number;
+}
+
+/** Models that belong to a grant: revoking the grant drops them all (reuse detection, revocation). */
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+/** Models that only live for one browser round trip; capped so headless flows in a loop stay bounded. */
+const TRANSIENT = new Set(['Session', 'Interaction']);
+
+/** Upserts between two full sweeps of expired entries (amortised O(1) per write). */
+const SWEEP_EVERY = 256;
+
+/**
+ * The state of one provider instance, behind oidc-provider's adapter interface. Entries vanish at their
+ * expiry (checked on every read, and swept every few writes), transient models are capped, and every
+ * mutation is reported to `onChange` so a state file can be written.
+ */
+export class MemoryStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #grants = new Map<string, Set<string>>();
+  readonly #sessionUids = new Map<string, string>();
+  readonly #userCodes = new Map<string, string>();
+  readonly #transientCounts = new Map<string, number>();
+  #writes = 0;
+  readonly #maxTransient: number;
+  onChange: (() => void) | undefined;
+
+  constructor(options: { maxTransient: number }) {
+    this.#maxTransient = options.maxTransient;
+  }
+
+  /** The factory oidc-provider's `adapter` option takes. */
+  readonly factory = (model: string): Adapter => new ModelAdapter(this, model);
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: string): AdapterPayload | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.#remove(key, entry);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  set(model: string, key: string, payload: AdapterPayload, expiresIn: number | undefined): void {
+    const previous = this.#entries.get(key);
+    if (previous !== undefined) this.#remove(key, previous);
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined;
+    this.#entries.set(key, { payload, expiresAt });
+    if (GRANTABLE.has(model) && typeof payload.grantId === 'string') {
+      let members = this.#grants.get(payload.grantId);
+      if (members === undefined) this.#grants.set(payload.grantId, (members = new Set()));
+      members.add(key);
+    }
+    if (model === 'Session' && typeof payload.uid === 'string') this.#sessionUids.set(payload.uid, key);
+    if (typeof payload.userCode === 'string') this.#userCodes.set(payload.userCode, key);
+    if (TRANSIENT.has(model)) {
+      this.#transientCounts.set(model, (this.#transientCounts.get(model) ?? 0) + 1);
+      if ((this.#transientCounts.get(model) ?? 0) > this.#maxTransient) this.#evictOldest(model);
+    }
+    if (++this.#writes % SWEEP_EVERY === 0) this.sweep();
+    this.#changed();
+  }
+
+  delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#remove(key, entry);
+    this.#changed();
+  }
+
+  keyForSessionUid(uid: string): string | undefined {
+    return this.#sessionUids.get(uid);
+  }
+
+  keyForUserCode(userCode: string): string | undefined {
+    return this.#userCodes.get(userCode);
+  }
+
+  revokeGrant(grantId: string): void {
+    const members = this.#grants.get(grantId);
+    if (members === undefined) return;
+    for (const key of [...members]) {
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) this.#remove(key, entry);
+    }
+    this.#grants.delete(grantId);
+    this.#changed();
+  }
+
+  /** Live payloads of one model (expired entries are dropped on the way). */
+  list(model: string): { key: string; payload: AdapterPayload }[] {
+    const prefix = `${model}:`;
+    const out: { key: string; payload: AdapterPayload }[] = [];
+    for (const key of [...this.#entries.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      const payload = this.get(key);
+      if (payload !== undefined) out.push({ key, payload });
+    }
+    return out;
+  }
+
+  /** Drops every expired entry. */
+  sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.#remove(key, entry);
+    }
+  }
+
+  serialize(): SerializedEntry[] {
+    this.sweep();
+    return [...this.#entries].map(([key, { payload, expiresAt }]) =>
+      expiresAt === undefined ? { key, payload } : { key, payload, expiresAt });
+  }
+
+  load(entries: readonly SerializedEntry[]): void {
+    const now = Date.now();
+    for (const { key, payload, expiresAt } of entries) {
+      if (expiresAt !== undefined && expiresAt <= now) continue;
+      const model = key.slice(0, key.indexOf(':'));
+      this.set(model, key, payload, expiresAt === undefined ? undefined : (expiresAt - now) / 1000);
+    }
+  }
+
+  changed(): void {
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.onChange?.();
+  }
+
+  #evictOldest(model: string): void {
+    const prefix = `${model}:`;
+    // Map iteration is insertion order, and upserts re-insert: the first match is the least recently written.
+    for (const [key, entry] of this.#entries) {
+      if (key.startsWith(prefix)) {
+        this.#remove(key, entry);
+        return;
+      }
+    }
+  }
+
+  #remove(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    const model = key.slice(0, key.indexOf(':'));
+    if (TRANSIENT.has(model)) this.#transientCounts.set(model, (this.#transientCounts.get(model) ?? 1) - 1);
+    const { grantId, uid, userCode } = entry.payload;
+    if (typeof grantId === 'string') {
+      const members = this.#grants.get(grantId);
+      members?.delete(key);
+      if (members?.size === 0) this.#grants.delete(grantId);
+    }
+    if (typeof uid === 'string' && this.#sessionUids.get(uid) === key) this.#sessionUids.delete(uid);
+    if (typeof userCode === 'string' && this.#userCodes.get(userCode) === key) this.#userCodes.delete(userCode);
+  }
+}
+
+/** oidc-provider's per-model adapter view onto a `MemoryStore`. */
+class ModelAdapter implements Adapter {
+  readonly #store: MemoryStore;
+  readonly #model: string;
+
+  constructor(store: MemoryStore, model: string) {
+    this.#store = store;
+    this.#model = model;
+  }
+
+  #key(id: string): string {
+    return `${this.#model}:${id}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void> {
+    this.#store.set(this.#model, this.#key(id), payload, expiresIn);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#store.get(this.#key(id));
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const key = this.#store.keyForSessionUid(uid);
+    return key === undefined ? undefined : this.#store.get(key);
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const key = this.#store.keyForUserCode(userCode);
+    return key === undefined ? undefined : this.#store.get(key);
+  }
+
+  async consume(id: string): Promise<void> {
+    const payload = this.#store.get(this.#key(id));
+    if (payload === undefined) return;
+    payload.consumed = Math.floor(Date.now() / 1000);
+    this.#store.changed();
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.#store.delete(this.#key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    this.#store.revokeGrant(grantId);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Minimal typings for the parts of oidc-provider 9 this package uses (the package ships none).
+ * Loose on purpose where the engine's own shapes are deep; tighten as more is used.
+ */
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export type AdapterPayload = Record<string, unknown> & {
+    grantId?: string;
+    uid?: string;
+    userCode?: string;
+    consumed?: number;
+    exp?: number;
+    iat?: number;
+    jti?: string;
+    kind?: string;
+  };
+
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn: number | undefined): Promise<void>;
+    find(id: string): Promise<AdapterPayload | undefined>;
+    findByUid(uid: string): Promise<AdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  }
+
+  export type AdapterFactory = (model: string) => Adapter;
+
+  /** Koa context as far as our middleware touches it. */
+  export interface KoaContext {
+    method: string;
+    path: string;
+    url: string;
+    href: string;
+    query: Record<string, string | string[] | undefined>;
+    querystring: string;
+    headers: Record<string, string | string[] | undefined>;
+    req: IncomingMessage;
+    res: ServerResponse;
+    status: number;
+    body: unknown;
+    type: string;
+    secure: boolean;
+    set(field: string, value: string | string[]): void;
+    get(field: string): string;
+    redirect(url: string): void;
+    oidc?: { route?: string; [key: string]: unknown };
+  }
+
+  export type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void;
+
+  export interface ClientMetadata {
+    client_id: string;
+    client_secret?: string;
+    redirect_uris?: string[];
+    grant_types?: string[];
+    response_types?: string[];
+    token_endpoint_auth_method?: string;
+    scope?: string;
+    application_type?: 'web' | 'native';
+    id_token_signed_response_alg?: string;
+    [key: string]: unknown;
+  }
+
+  export interface InteractionDetails {
+    uid: string;
+    prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
+    params: Record<string, unknown> & { client_id?: string; scope?: string; login_hint?: string; redirect_uri?: string };
+    session?: { accountId?: string; uid?: string; cookie?: string };
+    grantId?: string;
+    lastSubmission?: Record<string, unknown>;
+  }
+
+  export interface InteractionResults {
+    login?: { accountId: string; remember?: boolean };
+    consent?: { grantId?: string };
+    error?: string;
+    error_description?: string;
+    [key: string]: unknown;
+  }
+
+  export interface GrantInstance {
+    jti: string;
+    accountId?: string;
+    clientId?: string;
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(ttl?: number): Promise<string>;
+  }
+
+  export interface GrantConstructor {
+    new (properties: { accountId: string; clientId: string }): GrantInstance;
+    find(id: string): Promise<GrantInstance | undefined>;
+  }
+
+  export interface ClientInstance {
+    clientId: string;
+    clientSecret?: string;
+    clientAuthMethod: string;
+    redirectUris: string[];
+    grantTypeAllowed(type: string): boolean;
+    redirectUriAllowed(value: string): boolean;
+  }
+
+  export interface ClientConstructor {
+    prototype: ClientInstance;
+    find(id: string): Promise<ClientInstance | undefined>;
+  }
+
+  export interface Configuration {
+    [key: string]: unknown;
+  }
+
+  export default class Provider {
+    constructor(issuer: string, configuration?: Configuration);
+    issuer: string;
+    proxy: boolean;
+    keys?: string[];
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    use(middleware: KoaMiddleware): this;
+    on(event: string, listener: (...args: unknown[]) => void): this;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    readonly Grant: GrantConstructor;
+    readonly Client: ClientConstructor;
+  }
+
+  export const errors: { InvalidTarget: new (description?: string) => Error } & Record<string, new (description?: string) => Error>;
+}
+
+/** oidc-provider's per-instance internals accessor (no `exports` map, so the deep import resolves). */
+declare module 'oidc-provider/lib/helpers/weak_cache.js' {
+  import type Provider from 'oidc-provider';
+  export default function instance(provider: Provider): { configuration?: { scopes?: Set<string> } } | undefined;
+}

@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TestkitError } from '../errors.js';
+import { createMockProviderInternals, type MockProvider, type MockProviderInternals } from './create-mock-provider.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
+import { fromNodeRequest, writeNodeResponse } from './inject.js';
+import type { MockProviderOptions } from './types.js';
+
+/**
+ * Creates a mock provider and serves it over HTTP on `127.0.0.1` (port 0 = any free port by default). The
+ * listener hands every request to the same scenario layer as `handle()`, so both paths behave identically.
+ * The issuer defaults to `http://<host>:<port>`.
+ *
+ * Throws `PORT_IN_USE` when the port is taken, `MOCK_PROVIDER` on invalid options.
+ *
+ * @example
+ * const provider = await startMockProvider();
+ * // provider.authorizationUrl === 'http://127.0.0.1:54321/auth'
+ * await provider.close();
+ */
+export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  let internals: MockProviderInternals | undefined;
+  let origin = '';
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (internals === undefined) throw new Error('The mock provider is still starting.');
+        const request = await fromNodeRequest(req, origin);
+        writeNodeResponse(res, await internals.serve(request), request.method);
+      } catch {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        res.statusCode = 500;
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify({ error: 'server_error', error_description: 'The mock provider failed to handle this request.' }));
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE'
+        ? new TestkitError('PORT_IN_USE', `Port ${port} on ${host} is in use; pass another port (or 0 for any free one).`, { cause: error })
+        : new TestkitError('MOCK_PROVIDER', `The mock provider could not listen on ${host}:${port}.`, { cause: error }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  try {
+    internals = await createMockProviderInternals(options, options.issuer ?? `http://${urlHost}:${address.port}`);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  origin = new URL(internals.provider.issuer).origin;
+  internals.onClose(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  });
+  return internals.provider;
+}

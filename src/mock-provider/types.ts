@@ -1,0 +1,116 @@
+/** Public shapes of `oauth2-testkit/mock-provider`. */
+import type Provider from 'oidc-provider';
+
+/** A client the provider accepts. */
+export interface MockClientOptions {
+  clientId: string;
+  /** Omit for a public client (`tokenEndpointAuthMethod: 'none'`, PKCE S256 required). */
+  clientSecret?: string;
+  /** Exact match, except loopback `http` URIs which match on any port (RFC 8252 §7.3). Default: `http://127.0.0.1/callback`, `http://localhost/callback`, `http://[::1]/callback` (any port). */
+  redirectUris?: string[];
+  /** Scopes this client may request; each is accepted by the provider (provider-style names like `read:issues` are fine). */
+  scopes?: string[];
+  /** Default `client_secret_basic`; `client_secret_post` is accepted for the same client either way. */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+export interface MockClient {
+  clientId: string;
+  clientSecret?: string;
+  redirectUris: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+}
+
+export interface MockUser {
+  /** Account ID, the `sub` of its tokens and the `login` a form submits. */
+  id: string;
+  claims: Record<string, unknown>;
+}
+
+export interface MockUserOptions {
+  id: string;
+  claims?: Record<string, unknown>;
+}
+
+/** Provider behaviour deviations; see `scenario/quirks.ts`. */
+export interface QuirksOptions {
+  jsonTokenRequests?: boolean;
+  formTokenResponses?: boolean;
+  errorsAs200?: boolean;
+  omitRefreshTokenOnRefresh?: boolean;
+}
+
+export interface MockProviderOptions {
+  /** Issuer origin (no path). Default: `http://127.0.0.1:<port>` when started, `https://mock-provider.test` when created without a port. */
+  issuer?: string;
+  clients?: MockClientOptions[];
+  users?: MockUserOptions[];
+  /** Extra scopes the provider accepts, on top of `openid offline_access profile email` and every client's scopes. */
+  scopes?: string[];
+  /** Seconds. Default 3600. */
+  accessTokenTtl?: number;
+  /** Seconds. Default 14 days. */
+  refreshTokenTtl?: number;
+  /** Default true: each refresh returns a new refresh token and replaying an old one revokes the whole grant. */
+  rotateRefreshTokens?: boolean;
+  /** `'auto'` (default) approves login and consent headlessly; `'form'` serves login and consent pages. */
+  login?: 'auto' | 'form';
+  /** Default `'opaque'`; `'jwt'` issues ES256-signed JWT access tokens (RFC 9068) verifiable against `jwksUrl`. */
+  accessTokenFormat?: 'opaque' | 'jwt';
+  quirks?: QuirksOptions;
+  /** Persist tokens, grants and signing keys to this JSON file (read on create, written after every change). */
+  statePath?: string;
+  /** Listener port for `startMockProvider` (default 0 = any free port). */
+  port?: number;
+  /** Listener host for `startMockProvider` (default 127.0.0.1). */
+  host?: string;
+}
+
+/** Raw token endpoint JSON, as a connector receives it. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  refresh_token?: string;
+  scope?: string;
+  id_token?: string;
+  [key: string]: unknown;
+}
+
+export interface GetTokensOptions {
+  /** Default: the first client. */
+  clientId?: string;
+  /** Space-separated. Default: the client's declared scopes (or none). */
+  scope?: string;
+  /** Account ID to log in as (sent as `login_hint`). Default: the first user. */
+  user?: string;
+  /** Default: the client's first redirect URI. */
+  redirectUri?: string;
+}
+
+export interface AuthorizeOptions extends GetTokensOptions {
+  state?: string;
+  /** S256 challenge to send; default: one computed from a fresh verifier (returned). */
+  codeChallenge?: string;
+}
+
+export interface AuthorizeResult {
+  code: string;
+  redirectUri: string;
+  /** The verifier matching the challenge sent; empty when the caller passed its own `codeChallenge`. */
+  codeVerifier: string;
+  state: string;
+}
+
+/** What the provider knows about an access token. */
+export interface TokenInfo {
+  accountId: string;
+  scopes: string[];
+  clientId: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+  revoked?: boolean;
+}
+
+export type { Provider };
