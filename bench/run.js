@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Benchmarks side by side with peers: `npm run bench` (full) or `npm run bench -- --quick` (smoke, seconds per case).
+// Options: --quick, --out <file.json> (default bench/results/latest.json), --only <substring,...> (run a subset),
+// --cpu-prof (write .cpuprofile files of the servers/cases under test to bench/results/profiles/).
+// Servers under test run in their own child processes; autocannon and the fetch loops run here.
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startServer, runCase } from './lib/child.js';
+import { ROOT } from './lib/common.js';
+import { fullFlow, refreshParams, tokenRequest } from './lib/flow-client.js';
+import { cannonRefresh, loopFlows } from './lib/throughput.js';
+import { timeHelp, timeMockRun } from './lib/cli-timing.js';
+import { buildRows, formatTable } from './lib/table.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(ROOT, 'bench/results/latest.json') },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+const quick = args.quick;
+const settings = quick
+  ? { durationSec: 1, warmupSec: 0, flowDurationMs: 1000, warmupFlows: 10, fixtureIterations: 15, transportMs: 700, cliRuns: 3, memoryFlows: 500 }
+  : { durationSec: 10, warmupSec: 2, flowDurationMs: 10_000, warmupFlows: 100, fixtureIterations: 200, transportMs: 5000, cliRuns: 15, memoryFlows: 10_000 };
+const CONCURRENCIES = [1, 32];
+const only = args.only?.split(',');
+const wanted = (id) => !only || only.some((part) => id.includes(part));
+const profDir = path.join(ROOT, 'bench/results/profiles');
+const execArgv = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+
+// The whole run is bounded: a stuck case cannot keep the machine busy.
+setTimeout(() => {
+  console.error('bench: overall time limit reached, aborting');
+  process.exit(5);
+}, (quick ? 4 : 40) * 60_000).unref();
+
+const figures = {};
+const failures = [];
+const log = (line) => process.stderr.write(`${line}\n`);
+
+async function attempt(id, fn) {
+  if (!wanted(id)) return;
+  try {
+    figures[id] = await fn();
+    log(`  ${id}: ${JSON.stringify(figures[id])}`);
+  } catch (error) {
+    failures.push({ id, error: String(error?.message ?? error) });
+    figures[id] = { error: String(error?.message ?? error) };
+    log(`  ${id}: FAILED ${error?.message ?? error}`);
+  }
+}
+
+/** One server under test: started in a child, a refresh token minted through one real flow, then measured. */
+async function measureServer(column, kind, options, { flows }) {
+  const ids = [...CONCURRENCIES.map((c) => `refresh.${column}.c${c}`), ...(flows ? CONCURRENCIES.map((c) => `flow.${column}.c${c}`) : [])];
+  if (!ids.some(wanted)) return;
+  log(`server ${column} (${kind})`);
+  let server;
+  try {
+    server = await startServer(kind, options, { execArgv });
+  } catch (error) {
+    for (const id of ids) await attempt(id, () => Promise.reject(error));
+    return;
+  }
+  try {
+    let refreshToken;
+    const mint = async () => {
+      if (refreshToken) return refreshToken;
+      const tokens = await fullFlow(server.info);
+      if (typeof tokens.refresh_token !== 'string') throw new Error(`${column}: the flow returned no refresh_token`);
+      // Twice: a server that rotates anyway would fail here instead of flooding autocannon with 400s.
+      await tokenRequest(server.info.tokenUrl, refreshParams(tokens.refresh_token));
+      await tokenRequest(server.info.tokenUrl, refreshParams(tokens.refresh_token));
+      refreshToken = tokens.refresh_token;
+      return refreshToken;
+    };
+    for (const connections of CONCURRENCIES) {
+      await attempt(`refresh.${column}.c${connections}`, async () => {
+        const result = await cannonRefresh({ tokenUrl: server.info.tokenUrl, refreshToken: await mint(), connections, durationSec: settings.durationSec, warmupSec: settings.warmupSec });
+        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
+        return result;
+      });
+    }
+    if (flows) {
+      for (const concurrency of CONCURRENCIES) {
+        await attempt(`flow.${column}.c${concurrency}`, async () => {
+          const run = await loopFlows({ endpoints: server.info, concurrency, durationMs: settings.flowDurationMs, warmupFlows: settings.warmupFlows });
+          if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
+          return { perSecond: run.perSecond, flows: run.done, seconds: run.seconds };
+        });
+      }
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+function machine() {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
+    cpu = lscpu.match(/^Model name:\s*(.+)$/m)?.[1]?.trim() ?? cpu;
+  } catch {}
+  let nproc = os.availableParallelism();
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {}
+  return { nproc, cpu, node: process.version, platform: `${os.platform()} ${os.release()}`, totalMemGb: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg: os.loadavg().map((v) => +v.toFixed(2)) };
+}
+
+const started = Date.now();
+const machineInfo = machine();
+log(`bench ${quick ? '(quick) ' : ''}on ${machineInfo.nproc}× ${machineInfo.cpu}, Node ${machineInfo.node}`);
+if (args['cpu-prof']) await mkdir(profDir, { recursive: true });
+
+// 1. Token endpoint throughput, one server at a time.
+await measureServer('ours', 'ours', { accessTokenFormat: 'opaque' }, { flows: true });
+await measureServer('oursJwt', 'ours', { accessTokenFormat: 'jwt' }, { flows: false });
+await measureServer('bare', 'bare-oidc', {}, { flows: true });
+await measureServer('peer', 'peer', {}, { flows: true });
+await measureServer('floor', 'floor', {}, { flows: true });
+
+// 2. Per-test fixture cost.
+log('fixture cost');
+for (const kind of ['ours', 'ours-in-process', 'peer']) {
+  await attempt(`fixture.${kind}`, () => runCase('fixture.js', [kind, String(settings.fixtureIterations)], { execArgv }));
+}
+
+// 3. In-process transports.
+log('transports');
+for (const kind of ['http', 'msw', 'nock', 'msw-static']) {
+  await attempt(`transport.${kind}`, () => runCase('transport.js', [kind, String(settings.transportMs), CONCURRENCIES.join(',')], { execArgv }));
+}
+
+// 4. CLI start-up and a whole --mock run.
+log('cli');
+await attempt('cli.help', () => timeHelp(settings.cliRuns));
+await attempt('cli.mock', () => timeMockRun(settings.cliRuns));
+
+// 5. Memory after many flows on one provider.
+log('memory');
+await attempt('memory', () => runCase('memory.js', [String(settings.memoryFlows)], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+
+const rows = buildRows(figures, settings);
+const table = formatTable(rows);
+const result = {
+  generatedAt: new Date().toISOString(),
+  quick,
+  machine: machineInfo,
+  settings: { ...settings, concurrencies: CONCURRENCIES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); one refresh token per server, minted by a real flow' },
+  elapsedSec: (Date.now() - started) / 1000,
+  figures,
+  rows,
+  failures,
+};
+await mkdir(path.dirname(args.out), { recursive: true });
+await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`\n${table}\n\n`);
+log(`wrote ${path.relative(process.cwd(), args.out)} in ${result.elapsedSec.toFixed(0)} s${failures.length ? `; ${failures.length} case(s) FAILED: ${failures.map((f) => f.id).join(', ')}` : ''}`);
+process.exitCode = failures.length ? 1 : 0;
