@@ -78,6 +78,7 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
       BackchannelAuthenticationRequest: DEFAULT_SESSION_TTL,
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    // Browser-based test clients (SPAs, Playwright pages) may call the token endpoint from any origin; a mock guards nothing.
     clientBasedCORS: () => true,
     extraTokenClaims: async (_ctx: unknown, token: TokenLike) => {
       if (jwtResource !== undefined && token.kind === 'AccessToken' && token.jti !== undefined && token.resourceServer !== undefined) {
