@@ -56,7 +56,11 @@ export interface MockProviderOptions {
   rotateRefreshTokens?: boolean;
   /** `'auto'` (default) approves login and consent headlessly; `'form'` serves login and consent pages. */
   login?: 'auto' | 'form';
-  /** Default `'opaque'`; `'jwt'` issues ES256-signed JWT access tokens (RFC 9068) verifiable against `jwksUrl`. */
+  /**
+   * Default `'opaque'`; `'jwt'` issues ES256-signed JWT access tokens (RFC 9068, `aud` = `resourceUrl`) verifiable
+   * against `jwksUrl`. Such tokens are for the resource (`/api/me`), not for oidc-provider's userinfo endpoint,
+   * which answers them 401 invalid_token.
+   */
   accessTokenFormat?: 'opaque' | 'jwt';
   quirks?: QuirksOptions;
   /** Persist tokens, grants and signing keys to this JSON file (read on create, written after every change). */
