@@ -1,0 +1,89 @@
+/**
+ * The three ways a test can reach the mock provider, behind one interface so the contract suite runs the same
+ * scenarios on each. Only one interception library may patch `fetch` at a time: msw and nock are loaded and
+ * switched on in `setup()` and switched off in `teardown()`, so running the transports one after another
+ * (never interleaved) keeps them apart.
+ */
+import { setupServer, type SetupServer } from 'msw/node';
+import { createMockProvider, startMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
+import { mockProviderHandlers } from '../../src/msw/index.js';
+
+export interface Transport {
+  name: 'http' | 'msw' | 'nock';
+  /** Once before the transport's scenarios. */
+  setup(): Promise<void>;
+  /** A fresh provider served by this transport; the client reaches it with plain global `fetch`. */
+  serve(options: MockProviderOptions): Promise<MockProvider>;
+  /** After each scenario: stop serving and close the provider. */
+  release(provider: MockProvider): Promise<void>;
+  /** Once after the transport's scenarios: restore `fetch`. */
+  teardown(): Promise<void>;
+}
+
+/** `startMockProvider` on 127.0.0.1: real sockets, the issuer is `http://127.0.0.1:<port>`. */
+export const httpTransport: Transport = {
+  name: 'http',
+  async setup() {},
+  serve: (options) => startMockProvider(options),
+  release: (provider) => provider.close(),
+  async teardown() {},
+};
+
+let server: SetupServer | undefined;
+
+/** `createMockProvider` (`https://mock-provider.test`) answered by `mockProviderHandlers` on an msw server. */
+export const mswTransport: Transport = {
+  name: 'msw',
+  async setup() {
+    server = setupServer();
+    server.listen({ onUnhandledFrame: 'error' });
+  },
+  async serve(options) {
+    const provider = await createMockProvider(options);
+    server?.use(...mockProviderHandlers(provider));
+    return provider;
+  },
+  async release(provider) {
+    server?.resetHandlers();
+    await provider.close();
+  },
+  async teardown() {
+    server?.close();
+    server = undefined;
+  },
+};
+
+type Nock = typeof import('nock').default;
+let nockModule: Nock | undefined;
+
+/**
+ * `createMockProvider` answered by `interceptMockProvider`. nock patches `fetch` as soon as it is imported, so it
+ * is imported here, lazily, and deactivated with `nock.restore()` afterwards.
+ */
+export const nockTransport: Transport = {
+  name: 'nock',
+  async setup() {
+    const nock = (await import('nock')).default;
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+    nockModule = nock;
+  },
+  async serve(options) {
+    const { interceptMockProvider } = await import('../../src/nock/index.js');
+    const provider = await createMockProvider(options);
+    interceptMockProvider(provider);
+    return provider;
+  },
+  async release(provider) {
+    nockModule?.cleanAll();
+    await provider.close();
+  },
+  async teardown() {
+    nockModule?.enableNetConnect();
+    nockModule?.restore();
+    nockModule = undefined;
+  },
+};
+
+/** In the order the suite runs them: nock last, since it is the one that patches on import. */
+export const transports: readonly Transport[] = [httpTransport, mswTransport, nockTransport];
