@@ -29,7 +29,7 @@ try {
   }
   const account = JSON.parse(readFileSync(configPath, 'utf8')).testAccounts.mock;
   const shown = Object.fromEntries(
-    Object.entries(account).map(([key, value]) => [key, /token/i.test(key) && typeof value === 'string' ? maskSecret(value) : value]),
+    Object.entries(account).map(([key, value]) => [key, /^(accessToken|refreshToken)$/.test(key) && typeof value === 'string' ? maskSecret(value) : value]),
   );
   process.stderr.write(`\ntestAccounts.mock in ${configPath} (tokens masked):\n`);
   process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);

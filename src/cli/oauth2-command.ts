@@ -57,7 +57,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         testAccount: options.testAccount ?? (options.mock ? 'mock' : 'development'),
         authorization: options.authorization,
         environment: options.environment,
-        reauth: options.reauth,
+        // A reset mock no longer knows the stored refresh token: log in anew.
+        reauth: options.reauth || options.resetMock,
         redirectUrl: options.redirectUrl,
         tunnel: options.mock ? false : options.tunnel,
         pkce: options.pkce,

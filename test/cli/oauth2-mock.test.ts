@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli, tempProject } from '../helpers/cli.js';
+
+const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
+
+async function project(edit: (config: any) => void = () => {}) {
+  const config = JSON.parse(await readFile(fixture, 'utf8'));
+  edit(config);
+  return tempProject(config);
+}
+
+const mockArgs = (configPath: string, ...extra: string[]) => ['oauth2', '--mock', '--config-path', configPath, '--json', ...extra];
+
+describe('integration-cli oauth2 --mock', () => {
+  it('logs in offline and writes only the mock test account', async () => {
+    const { configPath, cacheDir } = await project();
+    const before = JSON.parse(await readFile(configPath, 'utf8'));
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login', testAccount: 'mock' });
+
+    const after = JSON.parse(await readFile(configPath, 'utf8'));
+    expect(after.testAccounts.development).toEqual(before.testAccounts.development);
+    expect(after.testAccounts.mock).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 3600 });
+    expect(result.stdout + result.stderr).not.toContain(after.testAccounts.mock.accessToken);
+    expect(result.stdout + result.stderr).not.toContain('acme-dev-client-secret');
+  });
+
+  it('refreshes on the next run, logs in again with --reauth, and starts over with --reset-mock', async () => {
+    const { configPath, cacheDir } = await project();
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    const modes: string[] = [];
+    const tokens: string[] = [];
+    for (const extra of [[], [], ['--reauth'], ['--reset-mock'], []]) {
+      const result = await runCli(mockArgs(configPath, ...extra), { env });
+      expect(result.code, result.stderr).toBe(0);
+      modes.push(JSON.parse(result.stdout).mode);
+      tokens.push(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock.accessToken);
+    }
+    expect(modes).toEqual(['login', 'refresh', 'login', 'login', 'refresh']);
+    expect(new Set(tokens).size).toBe(tokens.length);
+  });
+
+  it('fails the same way the real provider would when a template names an unknown variable', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId}' } };
+    });
+    const before = await readFile(configPath, 'utf8');
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_VARIABLE_MISSING' } });
+    expect(result.stderr).toContain('tenantId');
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('sends JSON token requests when the authorization asks for them, with Basic auth from a template', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.authorizations[0].oauth2, {
+        requestContentType: 'application/json',
+        tokenRequestParameters: { header: { Authorization: 'Basic {!base64({+clientId}:{+clientSecret})}' } },
+      });
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('rejects a wrong client secret in a Basic header the way a provider would', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { Authorization: 'Basic {!base64({+clientId}:wrong)}' } };
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).error.code).toBe('TOKEN_ENDPOINT_ERROR');
+  });
+});
+
+// A network namespace with only loopback proves the mock run needs no network at all.
+const canIsolate = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
+
+describe('integration-cli oauth2 --mock in a network namespace with only loopback', () => {
+  it.skipIf(!canIsolate)('completes the login with no network (skipped only where unshare -n is not permitted)', async () => {
+    const { configPath, cacheDir } = await project();
+    const child = spawnSync(
+      'unshare',
+      ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, CLI, ...mockArgs(configPath)],
+      { env: { ...process.env, OAUTH2_PORT: '0', OAUTH2_TESTKIT_CACHE_DIR: cacheDir, NGROK_AUTHTOKEN: '' }, encoding: 'utf8' },
+    );
+    expect(child.status, child.stderr).toBe(0);
+    expect(JSON.parse(child.stdout)).toMatchObject({ ok: true, mode: 'login' });
+  });
+});
+
