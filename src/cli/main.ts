@@ -23,6 +23,8 @@ export function buildProgram(): Command {
   const program = new Command('integration-cli')
     .description('OAuth 2 tools for connector authors: run the real flow, run it offline, serve a mock provider.')
     .showHelpAfterError('(run with --help for usage)')
+    // `oauth2 check --config-path x` belongs to check, not to its parent oauth2.
+    .enablePositionalOptions()
     .exitOverride();
 
   const oauth2 = program

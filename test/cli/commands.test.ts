@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent.js';
+import { runCli, startCli, tempProject } from '../helpers/cli.js';
+
+const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
+
+describe('integration-cli usage', () => {
+  it('prints help with every oauth2 flag and exits 0', async () => {
+    const result = await runCli(['oauth2', '--help']);
+    expect(result.code).toBe(0);
+    for (const flag of ['--config-path', '--test-account', '--authorization', '--environment', '--reauth', '--mock', '--no-open', '--no-tunnel', '--redirect-url', '--timeout', '--json', 'OAUTH2_PORT', 'NGROK_AUTHTOKEN']) {
+      expect(result.stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    [['oauth2', '--bogus']],
+    [['oauth2', '--timeout', 'soon']],
+    [['nonsense']],
+    [['oauth2', '--reset-mock']],
+  ])('exits 2 on a usage error: %j', async (args) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+  });
+
+  it('exits 2 when OAUTH2_PORT is not a port', async () => {
+    const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
+    const result = await runCli(['oauth2', '--mock', '--config-path', configPath], { env: { OAUTH2_PORT: 'abc' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('OAUTH2_PORT');
+  });
+});
+
+describe('integration-cli oauth2 check', () => {
+  it('exits 1 and explains both options when only a development authorization exists', async () => {
+    const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
+    const result = await runCli(['oauth2', 'check', '--config-path', configPath]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('https://integrations-platform.unito.io/credentials/new/oauth2/callback-cli');
+    expect(result.stderr).toContain('Option 1');
+    expect(result.stderr).toContain('Option 2');
+  });
+
+  it('exits 0 when a valid production authorization exists, naming the URL its app must register', async () => {
+    const config = JSON.parse(await readFile(fixture, 'utf8'));
+    config.authorizations.push({ ...config.authorizations[0], name: 'oauth2', development: undefined });
+    const { configPath } = await tempProject(config);
+    const result = await runCli(['oauth2', 'check', '--config-path', configPath, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.ready).toBe(true);
+    expect(report.authorizations).toContainEqual(
+      expect.objectContaining({ name: 'oauth2', development: false, redirectUrl: 'https://integrations-platform.unito.io/credentials/new/oauth2/callback' }),
+    );
+  });
+});
+
+describe('integration-cli relay', () => {
+  it('forwards a callback named in state and refuses an open redirect', async () => {
+    const run = startCli(['relay', '--port', '0']);
+    const [redirectUrl] = await run.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/credentials\/new\/oauth2\/callback-cli/);
+    await run.waitForStderr(/ready/);
+    try {
+      const good = encodeState({ nonce: 'n'.repeat(22), callback: 'http://127.0.0.1:9002/callback' });
+      const relayed = await fetch(`${redirectUrl}?code=abc&state=${good}`, { redirect: 'manual' });
+      expect(relayed.status).toBe(302);
+      expect(relayed.headers.get('location')).toBe(`http://127.0.0.1:9002/callback?code=abc&state=${good}`);
+
+      const evil = encodeState({ nonce: 'n'.repeat(22), callback: 'https://evil.example.com/callback' });
+      const refused = await fetch(`${redirectUrl}?code=abc&state=${evil}`, { redirect: 'manual' });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('location')).toBeNull();
+    } finally {
+      run.kill('SIGINT');
+    }
+    expect((await run.done).code).toBe(0);
+  });
+});
+
+describe('integration-cli mock-provider', () => {
+  it('serves a working provider for the client it prints, and stops cleanly on Ctrl-C', async () => {
+    const run = startCli(['mock-provider', '--port', '0', '--client-id', 'cli-client', '--client-secret', 'cli-secret', '--scope', 'read:issues', '--json']);
+    const [, authorizationUrl] = await run.waitForStderr(/authorizationUrl\s+(\S+)/);
+    const [, tokenUrl] = await run.waitForStderr(/tokenUrl\s+(\S+)/);
+    await run.waitForStderr(/ready on/);
+    try {
+      const pkce = createPkce();
+      const redirectUri = 'http://127.0.0.1:4567/callback';
+      const url = buildAuthorizeUrl({ authorizationUrl: authorizationUrl!, clientId: 'cli-client', redirectUri, scopes: ['read:issues'], state: 'xyz', pkce });
+      const page = await createUserAgent().navigate(url.toString(), { stopAt: (next) => next.href.startsWith(redirectUri) });
+      const code = page.stoppedAt?.searchParams.get('code');
+      expect(code).toEqual(expect.any(String));
+      const response = await fetch(tokenUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, code_verifier: pkce.verifier, client_id: 'cli-client', client_secret: 'cli-secret' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ access_token: expect.any(String), scope: 'read:issues' });
+    } finally {
+      run.kill('SIGINT');
+    }
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.split('\n')[0] ?? '')).toMatchObject({ clientId: 'cli-client', tokenUrl });
+  });
+});
