@@ -115,8 +115,8 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
         400,
         'Authorization failed',
         `<p>The provider answered <code>${escapeHtml(error)}</code>${
-          description === null ? '' : `: ${escapeHtml(description)}`
-        }.</p><p>Check the terminal, then run <code>integration-cli oauth2</code> again.</p>`,
+          description === null ? '.' : `: ${escapeHtml(description)}${/[.!?]$/.test(description) ? '' : '.'}`
+        }</p><p>Check the terminal, then run <code>integration-cli oauth2</code> again.</p>`,
       );
       settle({
         ok: false,

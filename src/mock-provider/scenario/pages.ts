@@ -8,51 +8,9 @@
  * - consent: `#approve` in `<form id="approve-form">` and `#deny` in `<form id="deny-form">`, both POST with no
  *   required fields.
  */
+import { escapeHtml, renderHtmlPage } from '../../html-page.js';
 
-/**
- * Headers to send with these pages: nothing loads, nothing leaks through Referer. No `form-action`: Chromium
- * applies it to the redirects that follow a submit, which here end at the client's redirect_uri.
- */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-};
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
-
-const STYLE =
-  'body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#222}' +
-  'h1{font-size:1.4rem}label{display:block;margin:.75rem 0 .25rem}select,input{width:100%;padding:.4rem;font:inherit;box-sizing:border-box}' +
-  'button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;cursor:pointer}.error{color:#a00;border:1px solid #a00;padding:.5rem}' +
-  'code{background:#eee;padding:0 .2em}.actions{display:flex;gap:.75rem}.actions form{margin:0}';
-
-function page(title: string, bodyHtml: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-${bodyHtml}
-</body>
-</html>
-`;
-}
+export { HTML_PAGE_HEADERS as PAGE_HEADERS } from '../../html-page.js';
 
 /**
  * The mock provider's sign-in page: pick a user (or type an id) and press "Sign in".
@@ -80,7 +38,7 @@ ${input.users
   .join('\n')}
 </select>
 `;
-  return page(
+  return renderHtmlPage(
     'Sign in to the mock provider',
     `${error}<p>Continue to <code>${escapeHtml(input.clientId)}</code>.</p>
 <form id="login-form" method="post" action="${escapeHtml(input.action)}">
@@ -109,7 +67,7 @@ export function renderConsentPage(input: {
     input.scopes.length === 0
       ? '<p>No specific scope is requested.</p>'
       : `<ul id="scopes">\n${input.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('\n')}\n</ul>`;
-  return page(
+  return renderHtmlPage(
     'Authorize access',
     `<p>Signed in as <strong>${escapeHtml(input.user)}</strong>.</p>
 <p><code>${escapeHtml(input.clientId)}</code> asks for:</p>
@@ -128,5 +86,5 @@ ${scopes}
  * renderErrorPage({ title: 'Session expired', message: 'Start the sign-in again.' })
  */
 export function renderErrorPage(input: { title: string; message: string }): string {
-  return page(input.title, `<p id="error-message">${escapeHtml(input.message)}</p>`);
+  return renderHtmlPage(input.title, `<p id="error-message">${escapeHtml(input.message)}</p>`);
 }
