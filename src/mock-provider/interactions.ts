@@ -105,12 +105,13 @@ function renderPrompt(ctx: KoaContext, deps: InteractionDeps, details: Interacti
     return;
   }
   const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
+  const name = deps.users().find((user) => user.id === accountId)?.claims.name;
   sendPage(ctx, 200, renderConsentPage({
     approveAction: `${INTERACTION_PREFIX}${details.uid}/confirm`,
     denyAction: `${INTERACTION_PREFIX}${details.uid}/abort`,
     clientId: String(details.params.client_id),
     scopes: scope === '' ? [] : scope.split(' '),
-    user: accountId,
+    user: typeof name === 'string' ? `${name} (${accountId})` : accountId,
   }));
 }
 
