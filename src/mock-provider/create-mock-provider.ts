@@ -106,6 +106,16 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   });
   const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
 
+  // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
+  const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
+  if (omitsRefreshToken && options.rotateRefreshTokens === true) {
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
+    );
+  }
+  const rotateRefreshTokens = omitsRefreshToken ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
+
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted?.keys ?? processWideKeys();
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES });
@@ -123,7 +133,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     users: () => users,
     accessTokenTtl,
     refreshTokenTtl,
-    rotateRefreshTokens: options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS,
+    rotateRefreshTokens,
     jwtResource: format === 'jwt' ? resourceUrl : undefined,
     onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
   }));

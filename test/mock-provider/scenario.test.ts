@@ -190,7 +190,8 @@ describe.each(TRANSPORTS)('quirks over %s', (transport) => {
   });
 
   it('omits refresh_token on refresh with omitRefreshTokenOnRefresh, and the old one keeps working', async () => {
-    const { provider, fetch } = await providerFor(transport, { rotateRefreshTokens: false, quirks: { omitRefreshTokenOnRefresh: true } });
+    // Rotation left at its default: the quirk turns it off, as the provider it imitates does.
+    const { provider, fetch } = await providerFor(transport, { quirks: { omitRefreshTokenOnRefresh: true } });
     open.push(provider);
     const tokens = await provider.getTokens();
     expect(tokens.refresh_token).toBeDefined();
@@ -199,6 +200,10 @@ describe.each(TRANSPORTS)('quirks over %s', (transport) => {
     expect(first.json).not.toHaveProperty('refresh_token');
     expect((await refresh(fetch, provider, tokens.refresh_token!)).status).toBe(200);
   });
+});
+
+it('refuses omitRefreshTokenOnRefresh together with rotateRefreshTokens: true', async () => {
+  await expect(createMockProvider({ rotateRefreshTokens: true, quirks: { omitRefreshTokenOnRefresh: true } })).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
 });
 
 describe('recorded requests', () => {
