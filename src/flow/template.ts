@@ -7,7 +7,8 @@ import type { OAuth2Authorization, RequestParameters, TestAccount } from './type
  *
  * | syntax            | result                                                                  |
  * |-------------------|-------------------------------------------------------------------------|
- * | `{+name}`         | the value of `name`; URL-encoded (encodeURIComponent) inside URLs only   |
+ * | `{+name}`         | the value of `name`; URL-encoded (encodeURIComponent) inside URLs only,  |
+ * |                   | except an http(s) base URL at the very start of a URL (encodeURI)        |
  * | `{!base64(...)}`  | base64 of the raw expansion of `...` (literal text and `{+name}`);       |
  * |                   | URL-encoded inside URLs only                                             |
  * | any other `{`     | a literal `{` (JSON text in parameters keeps its braces)                 |
@@ -135,7 +136,10 @@ class Parser {
     this.pos = close + 1;
     const value = Object.hasOwn(this.context, name) ? this.context[name] : undefined;
     if (value === undefined) throw this.missing(name);
-    return this.options.url === true && !inArgument ? encodeURIComponent(value) : value;
+    if (this.options.url !== true || inArgument) return value;
+    // A URL that starts with a variable holding a base URL (`{+instanceUrl}/oauth/token`, self-hosted providers)
+    // keeps that URL's structure; everywhere else a value is one URL component.
+    return start === 0 && /^https?:\/\//i.test(value) ? encodeURI(value) : encodeURIComponent(value);
   }
 
   private call(inArgument: boolean): string {

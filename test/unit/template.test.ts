@@ -9,6 +9,7 @@ const context = {
   domain: 'acme',
   query: 'a b&c=d/é',
   accessToken: 'at-9f2c',
+  instanceUrl: 'https://jira.acme.example.com/base path',
 };
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
@@ -35,6 +36,8 @@ describe('expandTemplate', () => {
     ['URL-encodes a subdomain value but not the literal URL', 'https://{+domain}.example.com/a?b=c', true, 'https://acme.example.com/a?b=c'],
     ['URL-encodes base64 output inside a URL only', 'https://x.example.com/?h={!base64(??>)}', true, `https://x.example.com/?h=${encodeURIComponent(b64('??>'))}`],
     ['does not URL-encode values inside a base64 argument', 'https://x/?h={!base64({+query})}', true, `https://x/?h=${encodeURIComponent(b64('a b&c=d/é'))}`],
+    ['keeps a base URL at the start of a URL whole (self-hosted providers)', '{+instanceUrl}/oauth/token', true, 'https://jira.acme.example.com/base%20path/oauth/token'],
+    ['encodes a base URL anywhere else in a URL as one component', 'https://x.example.com/?next={+instanceUrl}', true, `https://x.example.com/?next=${encodeURIComponent('https://jira.acme.example.com/base path')}`],
     ['leaves a literal { that starts JSON alone', '{"domain":"{+domain}"}', false, '{"domain":"acme"}'],
     ['leaves { followed by another character alone', 'a{b}c{ +x}', false, 'a{b}c{ +x}'],
   ])('%s', (_case, template, url, expected) => {
@@ -46,7 +49,7 @@ describe('expandTemplate', () => {
     expect(error.code).toBe('TEMPLATE_VARIABLE_MISSING');
     expect(error.message).toContain('"tenant"');
     expect(error.message).toContain('authorizations[0].oauth2.tokenUrl');
-    expect(error.message).toContain('accessToken, clientId, clientSecret, domain, query');
+    expect(error.message).toContain('accessToken, clientId, clientSecret, domain, instanceUrl, query');
     for (const value of Object.values(context)) expect(error.message).not.toContain(value);
     expect(JSON.stringify(error.details)).not.toContain('s3cr3t');
     expect(error.details).toMatchObject({ variable: 'tenant', where: 'authorizations[0].oauth2.tokenUrl' });
