@@ -30,22 +30,22 @@ export class ConsoleReporter implements FlowReporter {
   start(_step: FlowStep, text: string): void {
     if (this.#createSpinner) {
       this.#spinner?.stop();
-      this.#spinner = this.#createSpinner(text).start();
+      this.#spinner = this.#createSpinner(stripControl(text)).start();
     }
   }
 
   succeed(_step: FlowStep, text: string): void {
     if (this.#spinner) {
-      this.#spinner.success(text);
+      this.#spinner.success(stripControl(text));
       this.#spinner = undefined;
       return;
     }
-    this.line(`${this.color('green', '✔')} ${text}`);
+    this.line(text, this.color('green', '✔'));
   }
 
   warn(text: string): void {
     this.stopSpinner();
-    this.line(`${this.color('yellow', '!')} ${text}`);
+    this.line(text, this.color('yellow', '!'));
   }
 
   info(text: string): void {
@@ -55,13 +55,13 @@ export class ConsoleReporter implements FlowReporter {
 
   error(text: string): void {
     this.stopSpinner();
-    this.line(`${this.color('red', 'error:')} ${text}`);
+    this.line(text, this.color('red', 'error:'));
   }
 
   /** Writes a line that must stand alone (e.g. the authorize URL under --no-open). */
   raw(text: string): void {
     this.stopSpinner();
-    this.#stream.write(`${text}\n`);
+    this.#stream.write(`${stripControl(text)}\n`);
   }
 
   stopSpinner(): void {
@@ -69,11 +69,21 @@ export class ConsoleReporter implements FlowReporter {
     this.#spinner = undefined;
   }
 
-  private line(text: string): void {
-    this.#stream.write(`${text}\n`);
+  /** Text is sanitised; the prefix is ours (and may be coloured). */
+  private line(text: string, prefix?: string): void {
+    this.#stream.write(`${prefix === undefined ? '' : `${prefix} `}${stripControl(text)}\n`);
   }
 
   private color(format: Parameters<typeof styleText>[0], text: string): string {
     return this.#tty ? styleText(format, text) : text;
   }
+}
+
+/**
+ * Removes control characters (ANSI escapes included) except newlines and tabs: messages carry text from the
+ * provider (`error_description`, page excerpts) that must not drive the user's terminal.
+ */
+export function stripControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
