@@ -48,7 +48,8 @@ export function clientMetadata(client: MockClient): ClientMetadata {
     response_types: ['code'],
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     application_type: 'web',
-    id_token_signed_response_alg: 'ES256',
+    // The OpenID Connect default, which clients assume unless they register another.
+    id_token_signed_response_alg: 'RS256',
   };
 }
 

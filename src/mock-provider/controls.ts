@@ -24,7 +24,8 @@ export class TokenControls {
   constructor(options: { store: MemoryStore; issuer: string; signingKeys: readonly SigningJwk[] }) {
     this.#store = options.store;
     this.#issuer = options.issuer;
-    this.#publicKeys = new Map(options.signingKeys.map((jwk) => {
+    // JWT access tokens are ES256 (see engine-config); only those keys verify them.
+    this.#publicKeys = new Map(options.signingKeys.filter((jwk) => jwk.alg === 'ES256').map((jwk) => {
       const { d: _private, ...publicJwk } = jwk;
       return [jwk.kid, createPublicKey({ key: publicJwk, format: 'jwk' } as JsonWebKeyInput)];
     }));

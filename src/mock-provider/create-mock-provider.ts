@@ -14,7 +14,7 @@ import { addEngineScopes } from './engine-scopes.js';
 import { authorize, getTokens, type HeadlessDeps } from './headless.js';
 import { fromFetchRequest, toFetchResponse, type EngineRequest, type EngineResponse } from './inject.js';
 import { interactionRoutes } from './interactions.js';
-import { processWideKeys, type ProviderKeys } from './keys.js';
+import { completeKeys, processWideKeys, type ProviderKeys } from './keys.js';
 import { MemoryStore } from './memory-adapter.js';
 import { resourceRoute } from './resource.js';
 import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
@@ -117,7 +117,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const rotateRefreshTokens = omitsRefreshToken ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
-  const keys: ProviderKeys = persisted?.keys ?? processWideKeys();
+  const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES });
   const resourceUrl = `${issuer}${RESOURCE_PATH}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });

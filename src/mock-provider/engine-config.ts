@@ -51,7 +51,8 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'ES256',
+      // The OpenID Connect default, which clients assume unless they register another.
+      id_token_signed_response_alg: 'RS256',
     },
     async findAccount(_ctx: unknown, sub: string) {
       const user = settings.users().find((candidate) => candidate.id === sub);

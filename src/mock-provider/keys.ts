@@ -11,14 +11,29 @@ export interface ProviderKeys {
 
 let processKeys: ProviderKeys | undefined;
 
-/** Generates a fresh EC P-256 (ES256) signing key: fast (well under a millisecond) and small. */
+/**
+ * Generates fresh signing keys: EC P-256 (ES256, fast, signs JWT access tokens) and RSA 2048 (RS256, the OpenID
+ * Connect default for ID tokens, which many clients expect without asking — generating it costs tens of
+ * milliseconds, so it happens once per process or once per state file).
+ */
 export function generateKeys(): ProviderKeys {
+  return { signing: [ecKey(), rsaKey()], cookies: [randomBytes(32).toString('base64url')] };
+}
+
+/** Adds what keys stored by an older version lack (the RS256 key), leaving the others as they are. */
+export function completeKeys(keys: ProviderKeys): ProviderKeys {
+  if (keys.signing.some((key) => key.alg === 'RS256')) return keys;
+  return { ...keys, signing: [...keys.signing, rsaKey()] };
+}
+
+function ecKey(): SigningJwk {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' }) as Record<string, unknown> & { kty: string };
-  return {
-    signing: [{ ...jwk, kid: randomUUID(), alg: 'ES256', use: 'sig' }],
-    cookies: [randomBytes(32).toString('base64url')],
-  };
+  return { ...(privateKey.export({ format: 'jwk' }) as { kty: string }), kid: randomUUID(), alg: 'ES256', use: 'sig' };
+}
+
+function rsaKey(): SigningJwk {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...(privateKey.export({ format: 'jwk' }) as { kty: string }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 }
 
 /**

@@ -18,6 +18,23 @@ function decode(part: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
+describe('ID tokens', () => {
+  it('signs ID tokens with RS256, the OpenID Connect default clients expect, verifiable against the JWKS', async () => {
+    const provider = await startMockProvider();
+    open.push(provider);
+    const tokens = await provider.getTokens({ scope: 'openid email' });
+    const [header = '', payload = '', signature = ''] = String(tokens.id_token).split('.');
+    expect(decode(header)).toMatchObject({ alg: 'RS256' });
+    const jwks = (await (await fetch(provider.jwksUrl)).json()) as { keys: (Record<string, unknown> & { kid: string })[] };
+    const jwk = jwks.keys.find((key) => key.kid === decode(header).kid);
+    const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput);
+    expect(verify('sha256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))).toBe(true);
+    expect(decode(payload)).toMatchObject({ iss: provider.issuer, sub: 'mock-user', aud: 'mock-client' });
+    const discovery = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    expect(discovery.id_token_signing_alg_values_supported).toContain('RS256');
+  });
+});
+
 describe('JWT access tokens', () => {
   it('issues ES256 JWT access tokens that verify against the provider JWKS', async () => {
     const provider = await startMockProvider({ accessTokenFormat: 'jwt', clients: [{ clientId: 'c', clientSecret: 's', scopes: ['read:issues'] }] });
