@@ -156,7 +156,7 @@ async function refreshStoredToken(
       fetch: edges.fetch,
       signal: options.signal,
     });
-    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token' });
+    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token', responseContentType: settings.responseContentType });
     reporter.succeed('refresh', 'Access token refreshed');
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
   } catch (error) {
@@ -253,7 +253,7 @@ async function login(
       fetch: edges.fetch,
       signal: options.signal,
     });
-    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'authorization_code' });
+    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'authorization_code', responseContentType: settings.responseContentType });
     reporter.succeed('exchange', 'Tokens received');
     return { tokens, redirectUri };
   } finally {

@@ -58,7 +58,10 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
     if (value !== undefined) fields[key] = value;
   }
   fields.client_id = options.clientId;
-  fields.client_secret = options.clientSecret;
+  // RFC 6749 §2.3.1: one authentication method per request. A configured Authorization header (e.g. Basic from
+  // a template) is the client's authentication, so the secret stays out of the body.
+  const headerAuth = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
+  if (!headerAuth) fields.client_secret = options.clientSecret;
   Object.assign(fields, options.body);
 
   const contentType = options.contentType ?? 'application/x-www-form-urlencoded';

@@ -128,6 +128,20 @@ describe('tokenRequest', () => {
     expect(form.getAll('client_secret')).toHaveLength(1);
   });
 
+  it('keeps the client secret out of the body when an Authorization header authenticates the client', async () => {
+    await tokenRequest({
+      tokenUrl: `${base}/token`,
+      grant: CODE_GRANT,
+      clientId: 'cid',
+      clientSecret: 'cs',
+      headers: { authorization: 'Basic Y2lkOmNz' },
+    });
+    const form = new URLSearchParams(received?.body);
+    expect(received?.headers.authorization).toBe('Basic Y2lkOmNz');
+    expect(form.get('client_id')).toBe('cid');
+    expect(form.has('client_secret')).toBe(false);
+  });
+
   it('fails with NETWORK_ERROR naming the URL without its query and the cause code when the connection is refused', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
