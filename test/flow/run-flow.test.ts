@@ -132,3 +132,22 @@ describe('runOAuth2Flow with a tunnel and the relay', () => {
     expect(state).toMatchObject({ v: 1, callback: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/callback$/) });
   });
 });
+
+describe('runOAuth2Flow when the stored refresh token is rejected', () => {
+  it('falls back to a full login in an interactive session, saying why', async () => {
+    await provider.close();
+    provider = await startMockProvider({ clients: [{ ...CLIENT, redirectUris: ['http://127.0.0.1/callback'] }] });
+    const { configPath } = await tempProject(config());
+    const browser = { openBrowser: async (url: string) => void (await createUserAgent().navigate(url)) };
+    const options = { configPath, port: 0, tunnel: false, interactive: true };
+    expect((await runOAuth2Flow(options, browser)).mode).toBe('login');
+    await provider.revokeRefreshTokens();
+
+    const { lines, reporter } = recordingReporter();
+    const result = await runOAuth2Flow(options, { ...browser, reporter });
+    expect(result.mode).toBe('login');
+    expect(lines).toContainEqual(expect.stringMatching(/^warn: The provider rejected the stored refresh token .*Starting a new login/));
+    const saved = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.development;
+    expect(saved.refreshToken).toBe(result.tokens.refreshToken);
+  });
+});
