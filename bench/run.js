@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, runCase } from './lib/child.js';
-import { ROOT } from './lib/common.js';
+import { ROOT, loopFor, median } from './lib/common.js';
 import { fullFlow, refreshParams, tokenRequest } from './lib/flow-client.js';
 import { cannonRefresh, loopFlows } from './lib/throughput.js';
 import { timeHelp, timeMockRun } from './lib/cli-timing.js';
@@ -26,8 +26,8 @@ const { values: args } = parseArgs({
 
 const quick = args.quick;
 const settings = quick
-  ? { durationSec: 1, warmupSec: 0, flowDurationMs: 1000, warmupFlows: 10, fixtureIterations: 15, transportMs: 700, cliRuns: 3, memoryFlows: 500 }
-  : { durationSec: 10, warmupSec: 2, flowDurationMs: 10_000, warmupFlows: 100, fixtureIterations: 200, transportMs: 5000, cliRuns: 15, memoryFlows: 10_000 };
+  ? { rounds: 1, poolSize: 16, durationSec: 1, warmupSec: 0, flowDurationMs: 1000, warmupFlows: 10, fixtureIterations: 15, transportMs: 700, cliRuns: 3, memoryFlows: 500 }
+  : { rounds: 3, poolSize: 128, durationSec: 5, warmupSec: 2, flowDurationMs: 5000, warmupFlows: 100, fixtureIterations: 200, transportMs: 5000, cliRuns: 15, memoryFlows: 10_000 };
 const CONCURRENCIES = [1, 32];
 const only = args.only?.split(',');
 const wanted = (id) => !only || only.some((part) => id.includes(part));
@@ -56,48 +56,99 @@ async function attempt(id, fn) {
   }
 }
 
-/** One server under test: started in a child, a refresh token minted through one real flow, then measured. */
-async function measureServer(column, kind, options, { flows }) {
-  const ids = [...CONCURRENCIES.map((c) => `refresh.${column}.c${c}`), ...(flows ? CONCURRENCIES.map((c) => `flow.${column}.c${c}`) : [])];
-  if (!ids.some(wanted)) return;
-  log(`server ${column} (${kind})`);
-  let server;
-  try {
-    server = await startServer(kind, options, { execArgv });
-  } catch (error) {
-    for (const id of ids) await attempt(id, () => Promise.reject(error));
-    return;
-  }
-  try {
-    let refreshToken;
-    const mint = async () => {
-      if (refreshToken) return refreshToken;
+const SERVERS = [
+  { column: 'ours', kind: 'ours', options: { accessTokenFormat: 'opaque' }, flows: true },
+  { column: 'oursJwt', kind: 'ours', options: { accessTokenFormat: 'jwt' }, flows: false },
+  { column: 'bare', kind: 'bare-oidc', options: {}, flows: true },
+  { column: 'peer', kind: 'peer', options: {}, flows: true },
+  { column: 'floor', kind: 'floor', options: {}, flows: true },
+];
+
+/** A pool of refresh tokens, each from its own real flow (own grant), checked to survive reuse (no rotation). */
+async function mintPool(server, size) {
+  const pool = [];
+  await loopFor({
+    concurrency: 8,
+    durationMs: 60_000,
+    maxOps: size,
+    task: async () => {
       const tokens = await fullFlow(server.info);
-      if (typeof tokens.refresh_token !== 'string') throw new Error(`${column}: the flow returned no refresh_token`);
-      // Twice: a server that rotates anyway would fail here instead of flooding autocannon with 400s.
-      await tokenRequest(server.info.tokenUrl, refreshParams(tokens.refresh_token));
-      await tokenRequest(server.info.tokenUrl, refreshParams(tokens.refresh_token));
-      refreshToken = tokens.refresh_token;
-      return refreshToken;
-    };
-    for (const connections of CONCURRENCIES) {
-      await attempt(`refresh.${column}.c${connections}`, async () => {
-        const result = await cannonRefresh({ tokenUrl: server.info.tokenUrl, refreshToken: await mint(), connections, durationSec: settings.durationSec, warmupSec: settings.warmupSec });
-        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
-        return result;
-      });
+      if (typeof tokens.refresh_token !== 'string') throw new Error('the flow returned no refresh_token');
+      pool.push(tokens.refresh_token);
+    },
+  });
+  if (pool.length === 0) throw new Error('could not mint any refresh token');
+  // Twice: a server that rotates anyway fails here instead of flooding autocannon with 400s.
+  await tokenRequest(server.info.tokenUrl, refreshParams(pool[0]));
+  await tokenRequest(server.info.tokenUrl, refreshParams(pool[0]));
+  return pool;
+}
+
+/**
+ * Token-endpoint throughput. Every server under test runs in its own child (idle while another is measured);
+ * the cases run in rounds that visit every server in turn, so load from elsewhere on the machine spreads over
+ * all columns alike; each figure is the median of its rounds.
+ */
+async function measureThroughput() {
+  const samples = {};
+  const running = [];
+  const add = (id, sample) => (samples[id] ??= []).push(sample);
+  try {
+    for (const spec of SERVERS) {
+      const ids = [...CONCURRENCIES.map((c) => `refresh.${spec.column}.c${c}`), ...(spec.flows ? CONCURRENCIES.map((c) => `flow.${spec.column}.c${c}`) : [])];
+      if (!ids.some(wanted)) continue;
+      log(`start ${spec.column} (${spec.kind})`);
+      try {
+        spec.server = await startServer(spec.kind, spec.options, { execArgv });
+        running.push(spec);
+        spec.pool = await mintPool(spec.server, settings.poolSize);
+      } catch (error) {
+        for (const id of ids) await attempt(id, () => Promise.reject(error));
+        spec.failed = true;
+      }
     }
-    if (flows) {
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      log(`throughput round ${round}/${settings.rounds}`);
+      const warmupSec = round === 1 ? settings.warmupSec : 0;
+      for (const connections of CONCURRENCIES) {
+        for (const spec of running) {
+          const id = `refresh.${spec.column}.c${connections}`;
+          if (spec.failed || !wanted(id)) continue;
+          try {
+            const result = await cannonRefresh({ tokenUrl: spec.server.info.tokenUrl, refreshTokens: spec.pool, connections, durationSec: settings.durationSec, warmupSec });
+            if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
+            add(id, result);
+            log(`  ${id}: ${Math.round(result.perSecond)}/s`);
+          } catch (error) {
+            add(id, { error: String(error?.message ?? error) });
+          }
+        }
+      }
       for (const concurrency of CONCURRENCIES) {
-        await attempt(`flow.${column}.c${concurrency}`, async () => {
-          const run = await loopFlows({ endpoints: server.info, concurrency, durationMs: settings.flowDurationMs, warmupFlows: settings.warmupFlows });
-          if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
-          return { perSecond: run.perSecond, flows: run.done, seconds: run.seconds };
-        });
+        for (const spec of running) {
+          const id = `flow.${spec.column}.c${concurrency}`;
+          if (spec.failed || !spec.flows || !wanted(id)) continue;
+          try {
+            const run = await loopFlows({ endpoints: spec.server.info, concurrency, durationMs: settings.flowDurationMs, warmupFlows: round === 1 ? settings.warmupFlows : 0 });
+            if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
+            add(id, { perSecond: run.perSecond, flows: run.done, seconds: run.seconds });
+            log(`  ${id}: ${Math.round(run.perSecond)}/s`);
+          } catch (error) {
+            add(id, { error: String(error?.message ?? error) });
+          }
+        }
       }
     }
   } finally {
-    await server.close();
+    await Promise.all(running.map((spec) => spec.server.close()));
+  }
+  for (const [id, list] of Object.entries(samples)) {
+    await attempt(id, async () => {
+      const failed = list.find((sample) => sample.error);
+      if (failed) throw new Error(failed.error);
+      const rates = list.map((sample) => sample.perSecond);
+      return { perSecond: median(rates), rounds: rates, last: list.at(-1) };
+    });
   }
 }
 
@@ -119,12 +170,8 @@ const machineInfo = machine();
 log(`bench ${quick ? '(quick) ' : ''}on ${machineInfo.nproc}× ${machineInfo.cpu}, Node ${machineInfo.node}`);
 if (args['cpu-prof']) await mkdir(profDir, { recursive: true });
 
-// 1. Token endpoint throughput, one server at a time.
-await measureServer('ours', 'ours', { accessTokenFormat: 'opaque' }, { flows: true });
-await measureServer('oursJwt', 'ours', { accessTokenFormat: 'jwt' }, { flows: false });
-await measureServer('bare', 'bare-oidc', {}, { flows: true });
-await measureServer('peer', 'peer', {}, { flows: true });
-await measureServer('floor', 'floor', {}, { flows: true });
+// 1. Token endpoint throughput.
+await measureThroughput();
 
 // 2. Per-test fixture cost.
 log('fixture cost');
@@ -153,7 +200,7 @@ const result = {
   generatedAt: new Date().toISOString(),
   quick,
   machine: machineInfo,
-  settings: { ...settings, concurrencies: CONCURRENCIES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); one refresh token per server, minted by a real flow' },
+  settings: { ...settings, concurrencies: CONCURRENCIES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); plus a pool of refresh tokens per server, each minted by its own real flow, used round-robin' },
   elapsedSec: (Date.now() - started) / 1000,
   figures,
   rows,

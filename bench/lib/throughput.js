@@ -3,13 +3,19 @@ import autocannon from 'autocannon';
 import { BASIC_AUTH, loopFor } from './common.js';
 import { fullFlow, refreshParams } from './flow-client.js';
 
-/** Refresh grants with autocannon at `connections`. Returns requests/s and the error counts. */
-export async function cannonRefresh({ tokenUrl, refreshToken, connections, durationSec, warmupSec }) {
+/**
+ * Refresh grants with autocannon at `connections`, cycling round-robin through a pool of refresh tokens (each
+ * from its own flow, so its own grant). Returns requests/s and the error counts.
+ */
+export async function cannonRefresh({ tokenUrl, refreshTokens, connections, durationSec, warmupSec }) {
+  const bodies = refreshTokens.map((token) => new URLSearchParams(refreshParams(token)).toString());
+  let next = 0;
   const request = {
     url: tokenUrl,
     method: 'POST',
     headers: { authorization: BASIC_AUTH, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams(refreshParams(refreshToken)).toString(),
+    body: bodies[0],
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
     connections,
     pipelining: 1,
   };
