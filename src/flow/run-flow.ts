@@ -5,6 +5,7 @@ import type { CallbackServer } from './callback-server.js';
 import { getTestAccount, listAuthorizations, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
 import { processTokenResponse, tokenRequest } from './token-client.js';
+import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { OpenTunnel, Tunnel } from './tunnel.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
@@ -145,18 +146,7 @@ async function refreshStoredToken(
 
   reporter.start('refresh', `Refreshing the access token at ${displayUrl(tokenUrl)}`);
   try {
-    const response = await tokenRequest({
-      tokenUrl,
-      grant: { grant_type: 'refresh_token', refresh_token: refreshToken },
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      contentType: settings.requestContentType,
-      headers: parameters.headers,
-      body: parameters.body,
-      fetch: edges.fetch,
-      signal: options.signal,
-    });
-    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token', responseContentType: settings.responseContentType });
+    const tokens = await requestTokens(settings, tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, parameters, options, edges);
     reporter.succeed('refresh', 'Access token refreshed');
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
   } catch (error) {
@@ -242,23 +232,36 @@ async function login(
     reporter.succeed('waiting', 'Authorization code received');
 
     reporter.start('exchange', `Exchanging the code at ${displayUrl(tokenUrl)}`);
-    const response = await tokenRequest({
-      tokenUrl,
-      grant: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce?.verifier },
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      contentType: settings.requestContentType,
-      headers: parameters.headers,
-      body: parameters.body,
-      fetch: edges.fetch,
-      signal: options.signal,
-    });
-    const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'authorization_code', responseContentType: settings.responseContentType });
+    const grant = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce?.verifier } as const;
+    const tokens = await requestTokens(settings, tokenUrl, grant, parameters, options, edges);
     reporter.succeed('exchange', 'Tokens received');
     return { tokens, redirectUri };
   } finally {
     await Promise.allSettled([server?.close(), tunnel?.close()]);
   }
+}
+
+/** One token endpoint call with the authorization's content types and the expanded extra parameters. */
+async function requestTokens(
+  settings: OAuth2Settings,
+  tokenUrl: string,
+  grant: TokenGrant,
+  parameters: ReturnType<typeof expandRequestParameters>,
+  options: FlowOptions,
+  edges: FlowEdges,
+): Promise<TokenSet> {
+  const response = await tokenRequest({
+    tokenUrl,
+    grant,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    contentType: settings.requestContentType,
+    headers: parameters.headers,
+    body: parameters.body,
+    fetch: edges.fetch,
+    signal: options.signal,
+  });
+  return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType });
 }
 
 /** A URL for display: origin and path only (query strings may carry secrets). */

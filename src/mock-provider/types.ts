@@ -107,14 +107,6 @@ export interface AuthorizeResult {
   state: string;
 }
 
-/** What the provider knows about an access token. */
-export interface TokenInfo {
-  accountId: string;
-  scopes: string[];
-  clientId: string;
-  /** Epoch seconds. */
-  expiresAt: number;
-  revoked?: boolean;
-}
+export type { TokenInfo } from './scenario/resource.js';
 
 export type { Provider };
