@@ -3,7 +3,7 @@
  * (`startMockProvider`) or in-process (`createMockProvider` + `handle()`/`fetch`, msw, nock).
  */
 export { createMockProvider } from './create-mock-provider.js';
-export type { MockProvider } from './create-mock-provider.js';
+export type { MockProvider, MockProviderEngine } from './types.js';
 export { startMockProvider } from './start-mock-provider.js';
 export { createUserAgent } from './user-agent.js';
 export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent.js';

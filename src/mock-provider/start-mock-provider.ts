@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestkitError } from '../errors.js';
-import { createMockProviderInternals, type MockProvider, type MockProviderInternals } from './create-mock-provider.js';
+import { createMockProviderInternals, type MockProviderInternals } from './build-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import { fromNodeRequest, writeNodeResponse } from './inject.js';
-import type { MockProviderOptions } from './types.js';
+import type { MockProvider, MockProviderOptions } from './types.js';
 
 /**
  * Creates a mock provider and serves it over HTTP on `127.0.0.1` (port 0 = any free port by default). The

@@ -1,5 +1,8 @@
 /** Public shapes of `oauth2-testkit/mock-provider`. */
-import type Provider from 'oidc-provider';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Endpoint, FaultSpec } from './scenario/faults.js';
+import type { RecordedRequest } from './scenario/recorder.js';
+import type { TokenInfo } from './scenario/resource.js';
 
 /** A client the provider accepts. */
 export interface MockClientOptions {
@@ -109,4 +112,55 @@ export interface AuthorizeResult {
 
 export type { TokenInfo } from './scenario/resource.js';
 
-export type { Provider };
+/**
+ * The oidc-provider 9 instance behind a mock provider, typed by the little this package promises about it, so
+ * the published types do not depend on typings oidc-provider does not ship. Cast it to oidc-provider's own
+ * `Provider` type (from your own typings) to reach the rest; it is an escape hatch, not a stable API.
+ */
+export interface MockProviderEngine {
+  readonly issuer: string;
+  /** The engine's Node request listener. */
+  callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
+  /** Adds a Koa middleware in front of the engine's routes. */
+  use(middleware: (ctx: any, next: () => Promise<unknown>) => unknown): unknown;
+}
+
+/** A running mock provider: its URLs, clients and users, a headless flow, scenario controls, and the raw engine. */
+export interface MockProvider {
+  issuer: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  userinfoUrl: string;
+  /** `issuer + '/api/me'`: the protected resource (see `resource.ts`). */
+  resourceUrl: string;
+  revocationUrl: string;
+  introspectionUrl: string;
+  jwksUrl: string;
+  readonly clients: MockClient[];
+  readonly users: MockUser[];
+  /** In-process: hands a WHATWG Request for this issuer to the engine (no socket), returns its Response unchanged (redirects not followed). */
+  handle(request: Request): Promise<Response>;
+  /** A fetch that serves this provider's URLs in-process through `handle()` and passes anything else to `globalThis.fetch`. */
+  fetch: typeof fetch;
+  /** Adds or replaces a client at runtime. Throws `MOCK_PROVIDER` on an invalid declaration. */
+  registerClient(client: MockClientOptions): MockClient;
+  /** Authorization code flow, headless. Throws `MOCK_PROVIDER` when the provider refuses. */
+  getTokens(options?: GetTokensOptions): Promise<TokenResponse>;
+  /** The authorization step alone: a code ready to exchange, with its PKCE verifier. */
+  authorize(options?: AuthorizeOptions): Promise<AuthorizeResult>;
+  /** Every access token issued so far is expired from now on (resource → 401 invalid_token). */
+  expireAccessTokens(): Promise<void>;
+  /** Every refresh token issued so far is gone (refresh → 400 invalid_grant). */
+  revokeRefreshTokens(): Promise<void>;
+  /** Queues a fault for the next `times` (default 1) requests to `endpoint`. Throws `MOCK_PROVIDER` on a bad spec. */
+  failNext(endpoint: Endpoint, fault: FaultSpec, options?: { times?: number }): void;
+  /** Requests received, oldest first, secrets redacted, each with its final status. */
+  readonly requests: readonly RecordedRequest[];
+  clearRequests(): void;
+  /** What this provider knows about an access token (used by `withBearer`); undefined when unknown. */
+  lookupAccessToken(token: string): Promise<TokenInfo | undefined>;
+  /** The raw oidc-provider instance: an escape hatch, not a stable API (see `MockProviderEngine`). */
+  engine: MockProviderEngine;
+  close(): Promise<void>;
+}
+

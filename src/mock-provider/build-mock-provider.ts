@@ -1,0 +1,200 @@
+import Provider from 'oidc-provider';
+import { TestkitError } from '../errors.js';
+import { clientMetadata, normalizeClient, redirectUriAllowed } from './clients.js';
+import { TokenControls } from './controls.js';
+import {
+  DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
+  DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
+  MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
+} from './defaults.js';
+import { dispatch, type ScenarioLayer } from './dispatch.js';
+import { defaultScope } from './default-scope.js';
+import { engineConfiguration } from './engine-config.js';
+import { addEngineScopes } from './engine-scopes.js';
+import { authorize, getTokens, type HeadlessDeps } from './headless.js';
+import { fromFetchRequest, toFetchResponse, type EngineRequest, type EngineResponse } from './inject.js';
+import { interactionRoutes } from './interactions.js';
+import { completeKeys, processWideKeys, type ProviderKeys } from './keys.js';
+import { MemoryStore } from './memory-adapter.js';
+import { resourceRoute } from './resource.js';
+import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
+import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
+import type { TokenInfo } from './scenario/resource.js';
+import { readState, writeState } from './state-file.js';
+import type {
+  MockProvider, MockProviderEngine, AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, TokenResponse,
+} from './types.js';
+
+/** Internal: what `startMockProvider` needs beyond the public handle. */
+export interface MockProviderInternals {
+  provider: MockProvider;
+  /** The scenario layer's single entry point (used by the HTTP listener too). */
+  serve(request: EngineRequest): Promise<EngineResponse>;
+  store: MemoryStore;
+  /** Registered close hooks run by `close()` (the listener). */
+  onClose(hook: () => Promise<void>): void;
+}
+
+/** Builds the engine, its scenario layer and the public handle; `createMockProvider` and `startMockProvider` wrap it. */
+export async function createMockProviderInternals(options: MockProviderOptions, issuerInput: string): Promise<MockProviderInternals> {
+  const issuer = normalizeIssuer(issuerInput);
+  const accessTokenTtl = positiveSeconds('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL);
+  const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
+  const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
+  const login = options.login ?? DEFAULT_LOGIN;
+  if (format !== 'opaque' && format !== 'jwt') throw new TestkitError('MOCK_PROVIDER', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
+  if (login !== 'auto' && login !== 'form') throw new TestkitError('MOCK_PROVIDER', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
+
+  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map(normalizeClient);
+  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user) => {
+    if (typeof user.id !== 'string' || user.id === '') throw new TestkitError('MOCK_PROVIDER', 'A mock user needs a non-empty id.');
+    return { id: user.id, claims: { ...(user.claims ?? {}) } };
+  });
+  const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
+
+  // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
+  const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
+  if (omitsRefreshToken && options.rotateRefreshTokens === true) {
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
+    );
+  }
+  const rotateRefreshTokens = omitsRefreshToken ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
+
+  const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
+  const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
+  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES });
+  const resourceUrl = `${issuer}${RESOURCE_PATH}`;
+  const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
+  if (persisted !== undefined) {
+    store.load(persisted.entries.filter((entry) => !entry.key.startsWith('Client:')));
+    for (const [jti, expiresAt] of persisted.jwtAccessTokens) controls.jwtAccessTokens.set(jti, expiresAt);
+  }
+
+  const engine = new Provider(issuer, engineConfiguration({
+    store,
+    keys,
+    scopes,
+    users: () => users,
+    accessTokenTtl,
+    refreshTokenTtl,
+    rotateRefreshTokens,
+    jwtResource: format === 'jwt' ? resourceUrl : undefined,
+    onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
+  }));
+  engine.proxy = true;
+  // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
+  engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
+    return redirectUriAllowed(this.redirectUris, value);
+  };
+  engine.use(defaultScope({ clients: () => clients }));
+  engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
+  engine.use(interactionRoutes({ provider: engine, users: () => users, login, resource: format === 'jwt' ? resourceUrl : undefined }));
+
+  const putClient = (client: MockClient): void => {
+    store.set('Client', `Client:${client.clientId}`, clientMetadata(client), undefined);
+    for (const scope of client.scopes) scopes.add(scope);
+    addEngineScopes(engine, client.scopes);
+  };
+  for (const client of clients) putClient(client);
+
+  if (options.statePath !== undefined) {
+    const statePath = options.statePath;
+    const save = (): void => writeState(statePath, {
+      version: 1,
+      keys,
+      entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
+      jwtAccessTokens: [...controls.jwtAccessTokens],
+    });
+    store.onChange = save;
+    controls.onChange = save;
+    save();
+  }
+
+  const layer: ScenarioLayer = { engine: engine.callback(), faults: new FaultQueue(), recorder: new RequestRecorder(), quirks: { ...(options.quirks ?? {}) } };
+  const origin = new URL(issuer).origin;
+  const closeHooks: (() => Promise<void>)[] = [];
+  let closed = false;
+
+  const serve = (request: EngineRequest): Promise<EngineResponse> => dispatch(layer, request);
+  const handle = async (request: Request): Promise<Response> => {
+    if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
+    if (new URL(request.url).origin !== origin) {
+      throw new TestkitError('MOCK_PROVIDER', `handle() got a request for ${new URL(request.url).origin}, not this provider (${origin}).`);
+    }
+    return toFetchResponse(await serve(await fromFetchRequest(request)), request.method);
+  };
+  const providerFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).origin === origin) return handle(request);
+    return globalThis.fetch(request);
+  };
+
+  const headless: HeadlessDeps = {
+    fetch: providerFetch,
+    authorizationUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    clients: () => clients,
+    users: () => users,
+  };
+
+  const provider: MockProvider = {
+    issuer,
+    authorizationUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    userinfoUrl: `${issuer}/me`,
+    resourceUrl,
+    revocationUrl: `${issuer}/token/revocation`,
+    introspectionUrl: `${issuer}/token/introspection`,
+    jwksUrl: `${issuer}/jwks`,
+    clients,
+    users,
+    handle,
+    fetch: providerFetch,
+    registerClient(input) {
+      const client = normalizeClient(input);
+      const index = clients.findIndex((candidate) => candidate.clientId === client.clientId);
+      if (index === -1) clients.push(client);
+      else clients[index] = client;
+      putClient(client);
+      return client;
+    },
+    getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
+    authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
+    expireAccessTokens: async () => controls.expireAccessTokens(),
+    revokeRefreshTokens: async () => controls.revokeRefreshTokens(),
+    failNext: (endpoint, fault, failOptions) => layer.faults.push(endpoint, fault, failOptions),
+    get requests() {
+      return layer.recorder.requests;
+    },
+    clearRequests: () => layer.recorder.clear(),
+    lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    engine,
+    async close() {
+      if (closed) return;
+      closed = true;
+      layer.faults.clear();
+      for (const hook of closeHooks.splice(0)) await hook();
+    },
+  };
+  return { provider, serve, store, onClose: (hook) => closeHooks.push(hook) };
+}
+
+function normalizeIssuer(input: string): string {
+  const url = URL.parse(input);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
+  }
+  return url.origin;
+}
+
+function positiveSeconds(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TestkitError('MOCK_PROVIDER', `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
+  }
+  return value;
+}
