@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { TestkitError } from '../errors.js';
+import { oneLine } from '../text.js';
 import type { FlowEdges } from '../flow/run-flow.js';
 import { startRelayServer } from '../flow/relay.js';
 import type { OAuth2Authorization } from '../flow/types.js';
@@ -92,12 +93,7 @@ export async function createMockEdges(options: {
   };
 }
 
-/** The visible text of an HTML page, cut short, for error messages. */
+/** The visible text of an HTML page, on one line and cut short, for error messages. */
 function pageText(html: string): string {
-  const text = html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  return oneLine(html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' '));
 }

@@ -44,7 +44,9 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       ],
       ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
       ...(options.refreshTokenTtl ? { refreshTokenTtl: options.refreshTokenTtl } : {}),
-      rotateRefreshTokens: options.rotateRefreshTokens,
+      // Only an explicit --no-rotate-refresh-tokens is passed on: the default lets a quirk such as
+      // omitRefreshTokenOnRefresh turn rotation off, as the provider it imitates does.
+      ...(options.rotateRefreshTokens === false ? { rotateRefreshTokens: false } : {}),
       login: options.login,
       accessTokenFormat: options.accessTokenFormat,
       quirks,
@@ -56,6 +58,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       userinfoUrl: provider.userinfoUrl,
       resourceUrl: provider.resourceUrl,
       revocationUrl: provider.revocationUrl,
+      introspectionUrl: provider.introspectionUrl,
       jwksUrl: provider.jwksUrl,
     };
     if (options.json) {

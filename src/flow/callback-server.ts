@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { TestkitError } from '../errors.js';
+import { oneLine, sentence } from '../text.js';
 import { escapeHtml, sendHtmlPage } from './html-page.js';
 import { listen, urlHost } from './listen.js';
 
@@ -106,23 +107,26 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       );
       return;
     }
-    const error = params.get('error');
-    if (error !== null) {
-      const description = params.get('error_description');
+    const rawError = params.get('error');
+    if (rawError !== null) {
+      // Provider text, shown on one line: it must not forge terminal output.
+      const error = oneLine(rawError, 100);
+      const rawDescription = params.get('error_description');
+      const description = rawDescription === null ? null : oneLine(rawDescription);
       const uri = params.get('error_uri');
       sendHtmlPage(
         res,
         400,
         'Authorization failed',
         `<p>The provider answered <code>${escapeHtml(error)}</code>${
-          description === null ? '.' : `: ${escapeHtml(description)}${/[.!?]$/.test(description) ? '' : '.'}`
+          description === null ? '.' : `: ${escapeHtml(sentence(description))}`
         }</p><p>Check the terminal, then run <code>integration-cli oauth2</code> again.</p>`,
       );
       settle({
         ok: false,
         error: new TestkitError(
           'AUTHORIZATION_DENIED',
-          `The provider refused the authorization: ${error}${description === null ? '' : ` (${description})`}. ` +
+          `The provider refused the authorization: ${error}${description === null ? '.' : `: ${sentence(description)}`} ` +
             'Check the scopes and the app settings at the provider, then run `integration-cli oauth2` again.',
           { details: { error, error_description: description ?? undefined, error_uri: uri ?? undefined } },
         ),

@@ -1,5 +1,5 @@
 import { TestkitError } from '../errors.js';
-import { maskSecret } from '../mask.js';
+import { oneLine, sentence } from '../text.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
 export type TokenGrant =
@@ -125,13 +125,13 @@ export async function processTokenResponse(response: Response, options: ProcessT
   const parsed = parseBody(text, options.responseContentType ?? response.headers.get('content-type') ?? '');
 
   if (parsed !== undefined && typeof parsed.error === 'string' && parsed.error !== '') {
-    const error = parsed.error;
-    const description = typeof parsed.error_description === 'string' ? parsed.error_description : undefined;
+    const error = oneLine(parsed.error, 100);
+    const description = typeof parsed.error_description === 'string' ? oneLine(parsed.error_description) : undefined;
     const uri = typeof parsed.error_uri === 'string' ? parsed.error_uri : undefined;
     throw new TestkitError(
       'TOKEN_ENDPOINT_ERROR',
       `The token endpoint ${where} answered HTTP ${status} with error "${error}"` +
-        `${description ? `: ${description}` : ''}. ${errorHint(error, options.grantType)}`,
+        `${description ? `: ${sentence(description)}` : '.'} ${errorHint(error, options.grantType)}`,
       { details: { status, error, error_description: description, error_uri: uri } },
     );
   }
@@ -222,7 +222,18 @@ function toSeconds(value: unknown): number | undefined {
   return undefined;
 }
 
-function errorHint(error: string, grantType: string): string {
+/** Provider-specific spellings of the standard errors (RFC 6749 §5.2) that connectors meet. */
+const ERROR_ALIASES: Record<string, string> = {
+  incorrect_client_credentials: 'invalid_client', // GitHub
+  bad_verification_code: 'invalid_grant', // GitHub
+  invalid_code: 'invalid_grant', // Slack
+  invalid_client_id: 'invalid_client', // Slack
+  bad_client_secret: 'invalid_client', // Slack
+  invalid_refresh_token: 'invalid_grant', // Slack
+};
+
+function errorHint(providerError: string, grantType: string): string {
+  const error = ERROR_ALIASES[providerError] ?? providerError;
   if (error === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in .unito.json.';
   if (error === 'invalid_grant' && grantType === 'refresh_token') {
     return 'The refresh token was rejected (expired or revoked); run `integration-cli oauth2 --reauth`.';
@@ -238,13 +249,9 @@ function errorHint(error: string, grantType: string): string {
 const SECRET_PAIR = /(?<![\w-])((?:[\w-]*(?:token|secret|password)|code|code_verifier)["']?\s*[:=]\s*["']?)([^"'&\s,;<>}]+)/gi;
 const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 
-/** First ~200 characters of a body for an error message, with anything that looks like a secret masked first. */
+/** First ~200 characters of a body for an error message, with anything that looks like a secret redacted first. */
 function excerpt(text: string): string {
   if (text.trim() === '') return '(empty)';
-  const masked = text
-    .replace(SECRET_PAIR, (_match, key: string, value: string) => `${key}${maskSecret(value)}`)
-    .replace(JWT, (token) => maskSecret(token))
-    .replace(/\s+/g, ' ')
-    .trim();
-  return masked.length > 200 ? `${masked.slice(0, 200)}…` : masked;
+  const redacted = text.replace(SECRET_PAIR, (_match, key: string) => `${key}[redacted]`).replace(JWT, '[redacted JWT]');
+  return oneLine(redacted, 200);
 }

@@ -111,22 +111,24 @@ describe('startCallbackServer', () => {
     const response = await get('/callback', {
       state: STATE,
       error: 'access_denied',
-      error_description: 'User said <script>alert(1)</script> no',
+      error_description: 'User said <script>alert(1)</script> no\r\nFAKE: ✔ Saved tokens',
       error_uri: 'https://provider.test/docs/errors',
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const html = await response.text();
     expect(html).toContain('access_denied');
-    expect(html).toContain('User said &lt;script&gt;alert(1)&lt;/script&gt; no');
+    expect(html).toContain('User said &lt;script&gt;alert(1)&lt;/script&gt; no FAKE: ✔ Saved tokens.');
     expect(html).not.toContain('<script>');
     const error = await rejection(waiting);
     expect(error.code).toBe('AUTHORIZATION_DENIED');
     expect(error.message).toContain('access_denied');
-    expect(error.message).toContain('User said <script>alert(1)</script> no');
+    // Provider text stays on one line: it cannot forge a line of CLI output.
+    expect(error.message).toContain('User said <script>alert(1)</script> no FAKE: ✔ Saved tokens.');
+    expect(error.message).not.toMatch(/[\r\n]/);
     expect(error.details).toEqual({
       error: 'access_denied',
-      error_description: 'User said <script>alert(1)</script> no',
+      error_description: 'User said <script>alert(1)</script> no FAKE: ✔ Saved tokens',
       error_uri: 'https://provider.test/docs/errors',
     });
   });

@@ -210,7 +210,9 @@ describe('processTokenResponse', () => {
   it.each([
     [400, 'invalid_grant', 'The code has expired', /run `integration-cli oauth2` again/],
     [401, 'invalid_client', 'Client authentication failed', /clientId and oauth2\.clientSecret/],
-    [200, 'invalid_code', undefined, /Check the oauth2 settings/],
+    [200, 'invalid_code', undefined, /code expired, was already used/],
+    [200, 'incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.', /clientId and oauth2\.clientSecret/],
+    [400, 'invalid_scope', 'unknown scope', /Check the oauth2 settings/],
   ])('fails with TOKEN_ENDPOINT_ERROR on HTTP %i with error %s', async (status, error, description, hint) => {
     answer = { status, contentType: 'application/json', body: JSON.stringify({ error, error_description: description, error_uri: 'https://p.test/e', ok: false }) };
     const caught = await failure(exchange());
@@ -251,7 +253,18 @@ describe('processTokenResponse', () => {
     expect(caught.details).toMatchObject({ status: served.status });
   });
 
-  it('masks tokens in the body it shows and cuts it to about 200 characters', async () => {
+  it('keeps a provider error description on one line, ending it with one full stop', async () => {
+    answer = {
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'invalid_grant', error_description: 'The code expired.\r\nFAKE: ✔ Saved tokens' }),
+    };
+    const caught = await failure(exchange());
+    expect(caught.message).toContain('The code expired. FAKE: ✔ Saved tokens. The code expired');
+    expect(caught.message).not.toMatch(/[\r\n]/);
+  });
+
+  it('redacts tokens in the body it shows and cuts it to about 200 characters', async () => {
     const secret = 'at_SUPERSECRET_0123456789';
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
     answer = {
@@ -264,7 +277,7 @@ describe('processTokenResponse', () => {
     expect(caught.message).not.toContain(secret);
     expect(caught.message).not.toContain('ALSOSECRET');
     expect(caught.message).not.toContain(jwt.slice(10));
-    expect(caught.message).toContain('at_S…(25 chars)');
+    expect(caught.message).toContain('"access_token":"[redacted]"');
     expect(caught.message).not.toContain('x'.repeat(250));
   });
 
