@@ -1,4 +1,5 @@
 import { TestkitError, isTestkitError } from '../errors.js';
+import { oneLine } from '../text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
@@ -93,6 +94,7 @@ const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
 export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Promise<FlowResult> {
   const reporter = edges.reporter ?? silentReporter;
   const accountName = options.testAccount ?? 'development';
+  checkFlags(options);
 
   reporter.start('config', `Reading ${options.configPath}`);
   const config = await loadConfig(options.configPath);
@@ -106,6 +108,9 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
   try {
     const storedRefreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : '';
+    if (!storedRefreshToken && !options.reauth && typeof account?.accessToken === 'string') {
+      reporter.warn(`testAccounts.${accountName} has an access token but no refresh token (the provider returned none): logging in again.`);
+    }
     if (storedRefreshToken && !options.reauth) {
       const refreshed = await refreshStoredToken(authorization, where, account ?? {}, storedRefreshToken, options, edges, reporter);
       if (refreshed) {
@@ -139,6 +144,7 @@ async function refreshStoredToken(
   const context = templateContext(authorization, account);
   const settings = authorization.oauth2;
   let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
+  requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
   const parameters = expandRequestParameters(settings.refreshRequestParameters, context, `${where}.refreshRequestParameters`);
   if (edges.providerOverride) {
     ({ tokenUrl } = await edges.providerOverride(authorization, { redirectUri: options.redirectUrl ?? edges.relayRedirectUrl ?? '' }));
@@ -179,6 +185,8 @@ async function login(
   let authorizationUrl = expandTemplate(settings.authorizationUrl, context, { url: true, where: `${where}.authorizationUrl` });
   let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
   const parameters = expandRequestParameters(settings.tokenRequestParameters, context, `${where}.tokenRequestParameters`);
+  requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
+  requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
   const useTunnel = options.tunnel !== false;
   if (useTunnel && !edges.openTunnel) {
     throw new TestkitError('USAGE', 'A tunnel is needed but none is configured. Pass --no-tunnel with a loopback --redirect-url.');
@@ -226,7 +234,7 @@ async function login(
     // The wait may settle before the browser edge returns (a headless agent follows the redirect itself).
     callback.catch(() => {});
     await edges.openBrowser(url.toString());
-    reporter.succeed('browser', `Authorization page opened at ${displayUrl(url.toString())}`);
+    reporter.succeed('browser', `Authorization page: ${displayUrl(url.toString())}`);
     reporter.start('waiting', `Waiting for the provider to redirect to ${redirectUri}`);
     const { code } = await callback;
     reporter.succeed('waiting', 'Authorization code received');
@@ -262,6 +270,36 @@ async function requestTokens(
     signal: options.signal,
   });
   return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType });
+}
+
+/** Flags that are wrong whatever the config says fail first, as usage errors. */
+function checkFlags(options: FlowOptions): void {
+  if (options.environment !== undefined) platformRedirectUrl(options.environment);
+  if (options.redirectUrl === undefined) return;
+  const redirect = URL.parse(options.redirectUrl);
+  if (redirect === null || (redirect.protocol !== 'https:' && redirect.protocol !== 'http:')) {
+    throw new TestkitError('USAGE', `--redirect-url must be an absolute http(s) URL, got "${options.redirectUrl}".`);
+  }
+  // Without a tunnel, a loopback /callback redirect URL must reach our own callback server.
+  const port = options.port ?? 9002;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname);
+  const redirectPort = Number(redirect.port || (redirect.protocol === 'https:' ? 443 : 80));
+  if (options.tunnel === false && loopback && redirect.pathname === '/callback' && port !== 0 && redirectPort !== port) {
+    throw new TestkitError(
+      'USAGE',
+      `--redirect-url points at port ${redirectPort} but the callback server listens on ${port}. Set OAUTH2_PORT=${redirectPort} or change --redirect-url.`,
+    );
+  }
+}
+
+/** A URL the flow will call or open must be absolute http(s) once its templates are expanded. */
+function requireHttpUrl(value: string, where: string): void {
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new TestkitError('CONFIG_INVALID', `${where} must be an absolute http(s) URL once its templates are expanded, got "${url === null ? oneLine(value, 80) : displayUrl(value)}". Fix it in the config.`, {
+      details: { where },
+    });
+  }
 }
 
 /** A URL for display: origin and path only (query strings may carry secrets). */

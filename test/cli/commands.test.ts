@@ -26,6 +26,36 @@ describe('integration-cli usage', () => {
     expect(result.code).toBe(2);
   });
 
+  it.each([
+    ['--redirect-url', 'notaurl', /--redirect-url must be an absolute/],
+    ['--environment', 'prod', /Unknown environment|production/],
+  ])('exits 2 on a bad %s before looking at ngrok or opening anything', async (flag, value, message) => {
+    const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
+    const result = await runCli(['oauth2', '--config-path', configPath, '--no-open', flag, value]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain('NGROK_AUTHTOKEN');
+  });
+
+  it('exits 2 when a loopback --redirect-url does not point at the callback server port', async () => {
+    const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
+    const result = await runCli(['oauth2', '--config-path', configPath, '--no-open', '--no-tunnel', '--redirect-url', 'http://127.0.0.1:9555/callback'], {
+      env: { OAUTH2_PORT: '9556' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('OAUTH2_PORT=9555');
+  });
+
+  it('exits 2 before starting a server when tokenUrl is not an absolute URL', async () => {
+    const config = JSON.parse(await readFile(fixture, 'utf8'));
+    config.authorizations[0].oauth2.tokenUrl = '/oauth/token';
+    const { configPath } = await tempProject(config);
+    const result = await runCli(['oauth2', '--config-path', configPath, '--no-open', '--no-tunnel']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('authorizations[0].oauth2.tokenUrl must be an absolute http(s) URL');
+    expect(result.stderr).not.toMatch(/listening on/);
+  });
+
   it('exits 2 when OAUTH2_PORT is not a port', async () => {
     const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
     const result = await runCli(['oauth2', '--mock', '--config-path', configPath], { env: { OAUTH2_PORT: 'abc' } });

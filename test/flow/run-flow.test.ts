@@ -151,3 +151,18 @@ describe('runOAuth2Flow when the stored refresh token is rejected', () => {
     expect(saved.refreshToken).toBe(result.tokens.refreshToken);
   });
 });
+
+describe('runOAuth2Flow with an access token but no refresh token stored', () => {
+  it('says why it logs in again', async () => {
+    await provider.close();
+    provider = await startMockProvider({ clients: [{ ...CLIENT, redirectUris: ['http://127.0.0.1/callback'] }] });
+    const { configPath } = await tempProject({ ...config(), testAccounts: { development: { accessToken: 'old-token' } } });
+    const { lines, reporter } = recordingReporter();
+    const result = await runOAuth2Flow(
+      { configPath, port: 0, tunnel: false },
+      { openBrowser: async (url) => void (await createUserAgent().navigate(url)), reporter },
+    );
+    expect(result.mode).toBe('login');
+    expect(lines).toContain('warn: testAccounts.development has an access token but no refresh token (the provider returned none): logging in again.');
+  });
+});
