@@ -48,7 +48,7 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
         reporter.info(`${report.valid ? '✔' : '✖'} "${report.name}" (${kind}): its provider app must register ${report.redirectUrl}`);
         if (report.problem) reporter.info(`    ${report.problem}`);
       }
-      reporter.info(ready ? `Ready to publish: production authorization "${production[0]?.name}".` : `Not ready to publish.\n${advice.join('\n')}`);
+      reporter.info(ready ? `Ready to publish: production authorization "${production[0]?.name}".` : ['Not ready to publish.', ...advice].join('\n  '));
     }
     return ready ? 0 : 1;
   } catch (error) {
@@ -59,6 +59,7 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
   }
 }
 
+/** What to do when the config is not ready: plain sentences (the human output indents the options). */
 function adviceFor(reports: AuthorizationReport[], origin: string): string[] {
   const production = `${origin}/credentials/new/oauth2/callback`;
   if (reports.some((report) => !report.development && !report.valid)) {
@@ -66,9 +67,7 @@ function adviceFor(reports: AuthorizationReport[], origin: string): string[] {
   }
   return [
     'Published connectors need an oauth2 authorization without "development": true. Two ways to get one:',
-    `  Option 1: add ${production} to the redirect URLs of the same provider app, and add an authorization`,
-    '            with the same clientId/clientSecret and no "development" flag.',
-    '  Option 2: create a second provider app for production with that redirect URL, and add a second',
-    '            authorization with its clientId/clientSecret; keep the development one for the CLI.',
+    `Option 1: add ${production} to the redirect URLs of the same provider app, and add an authorization with the same clientId/clientSecret and no "development" flag.`,
+    'Option 2: create a second provider app for production with that redirect URL, and add a second authorization with its clientId/clientSecret; keep the development one for the CLI.',
   ];
 }
