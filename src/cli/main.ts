@@ -84,7 +84,7 @@ export function buildProgram(): Command {
     .option('--no-rotate-refresh-tokens', 'keep the same refresh token on refresh')
     .addOption(new Option('--login <mode>', 'auto: approve headlessly; form: show login and consent pages').choices(['auto', 'form']).default('auto'))
     .addOption(new Option('--access-token-format <format>', 'opaque or JWT access tokens').choices(['opaque', 'jwt']).default('opaque'))
-    .option('--quirk <name>', 'enable a provider quirk (repeatable; see the README)', collect)
+    .option('--quirk <name>', 'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh', collect)
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
     .action(async (options) => {
       const { runMockProviderCommand } = await import('./mock-provider-command.js');

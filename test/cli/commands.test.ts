@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
 import { createUserAgent } from '../../src/mock-provider/user-agent.js';
+import { QUIRK_NAMES } from '../../src/mock-provider/scenario/quirks.js';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
@@ -14,6 +15,12 @@ describe('integration-cli usage', () => {
     for (const flag of ['--config-path', '--test-account', '--authorization', '--environment', '--reauth', '--mock', '--no-open', '--no-tunnel', '--redirect-url', '--timeout', '--json', 'OAUTH2_PORT', 'NGROK_AUTHTOKEN']) {
       expect(result.stdout).toContain(flag);
     }
+  });
+
+  it('lists every quirk of the mock provider in its help', async () => {
+    const result = await runCli(['mock-provider', '--help']);
+    expect(result.code).toBe(0);
+    for (const quirk of QUIRK_NAMES) expect(result.stdout).toContain(quirk);
   });
 
   it.each([
