@@ -28,9 +28,18 @@ await report(async () => {
   for (let i = 0; i < flows; i += 1) await flow();
   const seconds = (performance.now() - started) / 1000;
   const after = await settle();
+  const recorded = provider.requests.length;
   await provider.close();
+  const closed = await settle();
   const mb = (bytes) => bytes / 1024 / 1024;
   return {
+    recordedRequests: recorded,
+    heapTotalBeforeMb: mb(before.heapTotal),
+    heapTotalAfterMb: mb(after.heapTotal),
+    externalGrowthMb: mb(after.external - before.external),
+    arrayBuffersGrowthMb: mb(after.arrayBuffers - before.arrayBuffers),
+    rssAfterCloseMb: mb(closed.rss),
+    heapUsedAfterCloseMb: mb(closed.heapUsed),
     flows,
     flowsPerSecond: flows / seconds,
     rssBeforeMb: mb(before.rss),
