@@ -14,6 +14,7 @@ import { addEngineScopes } from './engine-scopes.js';
 import { authorize, getTokens, type HeadlessDeps } from './headless.js';
 import { fromFetchRequest, toFetchResponse, type EngineRequest, type EngineResponse } from './inject.js';
 import { interactionRoutes } from './interactions.js';
+import { jwtTokenEndpoints } from './jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './keys.js';
 import { MemoryStore } from './memory-adapter.js';
 import { resourceRoute } from './resource.js';
@@ -67,7 +68,16 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES });
   const resourceUrl = `${issuer}${RESOURCE_PATH}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
+  // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.
+  const adHocUsers: MockUser[] = [];
+  const addUser = (user: MockUser): void => {
+    if (users.some((candidate) => candidate.id === user.id)) return;
+    users.push(user);
+    adHocUsers.push(user);
+    controls.onChange?.();
+  };
   if (persisted !== undefined) {
+    for (const user of persisted.adHocUsers) addUser({ id: user.id, claims: { ...user.claims } });
     store.load(persisted.entries.filter((entry) => !entry.key.startsWith('Client:')));
     for (const [jti, expiresAt] of persisted.jwtAccessTokens) controls.jwtAccessTokens.set(jti, expiresAt);
   }
@@ -90,7 +100,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   };
   engine.use(defaultScope({ clients: () => clients }));
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
-  engine.use(interactionRoutes({ provider: engine, users: () => users, login, resource: format === 'jwt' ? resourceUrl : undefined }));
+  engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
 
   const putClient = (client: MockClient): void => {
     store.set('Client', `Client:${client.clientId}`, clientMetadata(client), undefined);
@@ -106,13 +116,20 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       keys,
       entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
       jwtAccessTokens: [...controls.jwtAccessTokens],
+      adHocUsers,
     });
     store.onChange = save;
     controls.onChange = save;
     save();
   }
 
-  const layer: ScenarioLayer = { engine: engine.callback(), faults: new FaultQueue(), recorder: new RequestRecorder(), quirks: { ...(options.quirks ?? {}) } };
+  const layer: ScenarioLayer = {
+    engine: engine.callback(),
+    routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
+    faults: new FaultQueue(),
+    recorder: new RequestRecorder(),
+    quirks: { ...(options.quirks ?? {}) },
+  };
   const origin = new URL(issuer).origin;
   const closeHooks: (() => Promise<void>)[] = [];
   let closed = false;

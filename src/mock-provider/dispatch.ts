@@ -19,8 +19,19 @@ const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map([
 /** Endpoints that authenticate the client. */
 const CLIENT_AUTH_ENDPOINTS: ReadonlySet<string> = new Set(['token', 'revocation', 'introspection']);
 
+/**
+ * A scenario route in front of the engine: answers a request itself, or returns undefined to let the engine (or
+ * the next route) answer. `engine` runs a request through the engine, for routes that reuse part of its answer.
+ */
+export type ScenarioRoute = (
+  request: EngineRequest,
+  engine: (request: EngineRequest) => Promise<EngineResponse>,
+) => Promise<EngineResponse | undefined>;
+
 export interface ScenarioLayer {
   engine: NodeHandler;
+  /** Tried in order before the engine (after faults and request quirks). */
+  routes?: readonly ScenarioRoute[];
   faults: FaultQueue;
   recorder: RequestRecorder;
   quirks: Quirks;
@@ -36,7 +47,8 @@ export function endpointOf(path: string): EndpointName | 'other' {
  * 1. record it (secrets redacted);
  * 2. serve a queued fault for its endpoint, or wait for a delay fault and go on;
  * 3. request quirks (JSON token bodies) and client-credential normalisation;
- * 4. the engine (oidc-provider plus our Koa pre-middleware) answers;
+ * 4. a scenario route (JWT access tokens at userinfo and introspection), else the engine (oidc-provider plus
+ *    our Koa pre-middleware) answers;
  * 5. response quirks on the token endpoint;
  * 6. the final status goes into the recording.
  */
@@ -80,7 +92,12 @@ export async function dispatch(layer: ScenarioLayer, request: EngineRequest): Pr
   }
   if (CLIENT_AUTH_ENDPOINTS.has(endpoint)) engineRequest = dropDuplicateBasicAuth(engineRequest);
 
-  let response = await injectRequest(layer.engine, engineRequest);
+  const engine = (forwarded: EngineRequest): Promise<EngineResponse> => injectRequest(layer.engine, forwarded);
+  for (const route of layer.routes ?? []) {
+    const answer = await route(engineRequest, engine);
+    if (answer !== undefined) return respond(answer);
+  }
+  let response = await engine(engineRequest);
 
   if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) {
     const grantType = new URLSearchParams(engineRequest.body.toString('utf8')).get('grant_type') ?? undefined;

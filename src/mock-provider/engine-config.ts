@@ -6,6 +6,14 @@ import type { ProviderKeys } from './keys.js';
 import type { MemoryStore } from './memory-adapter.js';
 import { renderErrorPage } from './scenario/pages.js';
 import type { MockUser } from './types.js';
+import { rejectUnknownScopes } from './unknown-scope.js';
+
+/** The claims each OpenID Connect scope releases at userinfo (OIDC Core §5.4); `sub` is always released. */
+export const OIDC_SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale'],
+  email: ['email', 'email_verified'],
+};
 
 export interface EngineSettings {
   store: MemoryStore;
@@ -42,11 +50,9 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
     // 15 s by default: a token a test expired by time travel would still be accepted.
     clockTolerance: CLOCK_TOLERANCE,
     scopes: settings.scopes,
-    claims: {
-      openid: ['sub'],
-      profile: ['name', 'given_name', 'family_name', 'preferred_username', 'picture', 'locale'],
-      email: ['email', 'email_verified'],
-    },
+    claims: Object.fromEntries(Object.entries(OIDC_SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    // An unknown requested scope is an error at the redirect URI, not silently dropped (see unknown-scope.ts).
+    extraParams: { scope: rejectUnknownScopes(settings.scopes) },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

@@ -9,10 +9,16 @@ export const INTERACTION_PREFIX = '/interaction/';
 export interface InteractionDeps {
   provider: Provider;
   users: () => readonly MockUser[];
+  /** Adds an ad-hoc user (an id typed in the login form that is not listed) to this instance's users. */
+  addUser: (user: MockUser) => void;
   login: 'auto' | 'form';
   /** Resource indicator the access tokens are issued for (JWT format), or undefined for opaque tokens. */
   resource: string | undefined;
 }
+
+/** A typed user id: printable, no control characters, short enough for a `sub` claim. */
+const MAX_USER_ID_LENGTH = 255;
+const USER_ID = new RegExp(`^[^\\p{Cc}]{1,${MAX_USER_ID_LENGTH}}$`, 'u');
 
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/;
 
@@ -21,7 +27,8 @@ const ROUTE = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/;
  *
  * - `GET /interaction/:uid` — `auto`: logs in (the `login_hint` user, else the first) and grants every requested
  *   scope in one step; `form`: renders the login page, or the consent page once logged in;
- * - `POST /interaction/:uid/login` — the login form (`login_other` wins over `login`);
+ * - `POST /interaction/:uid/login` — the login form (`login_other` wins over `login`); a typed id that is not
+ *   listed logs in as a new ad-hoc user with no claims but `sub`, added to this instance's users;
  * - `POST /interaction/:uid/confirm` — "Allow": grants every requested scope;
  * - `POST /interaction/:uid/abort` — "Deny": ends with `access_denied` at the client's redirect URI (RFC 6749 §4.1.2.1).
  */
@@ -57,8 +64,15 @@ export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
       const other = form.get('login_other')?.trim() ?? '';
       const accountId = other !== '' ? other : (form.get('login') ?? '');
       if (!deps.users().some((user) => user.id === accountId)) {
-        sendPage(ctx, 200, loginPage(deps, details, `Unknown user "${accountId}". Pick one of the listed users.`));
-        return;
+        if (other === '') {
+          sendPage(ctx, 200, loginPage(deps, details, `Unknown user "${accountId}". Pick one of the listed users or type a user id.`));
+          return;
+        }
+        if (!USER_ID.test(other)) {
+          sendPage(ctx, 200, loginPage(deps, details, `"${other}" cannot be a user id: use up to ${MAX_USER_ID_LENGTH} printable characters.`));
+          return;
+        }
+        deps.addUser({ id: other, claims: {} });
       }
       await finish(ctx, deps, { login: { accountId } });
     } else if (action === 'confirm') {

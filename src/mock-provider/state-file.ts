@@ -11,6 +11,8 @@ export interface PersistedState {
   entries: SerializedEntry[];
   /** JWT access token IDs this provider issued, with their expiry (epoch ms). */
   jwtAccessTokens: [string, number][];
+  /** Users typed in the login form rather than declared (their tokens must still refresh after a restart). */
+  adHocUsers: { id: string; claims: Record<string, unknown> }[];
 }
 
 /** Reads a state file; undefined when it does not exist. Throws `MOCK_PROVIDER` when it is unreadable or not ours. */
@@ -32,7 +34,12 @@ export function readState(path: string): PersistedState | undefined {
   if (state === null || state.version !== 1 || !Array.isArray(state.entries) || !Array.isArray(state.keys?.signing)) {
     throw new TestkitError('MOCK_PROVIDER', `The mock provider state file ${path} has an unknown format. Delete it to start with a fresh state.`);
   }
-  return { version: 1, keys: state.keys, entries: state.entries, jwtAccessTokens: state.jwtAccessTokens ?? [] };
+  return { version: 1, keys: state.keys, entries: state.entries, jwtAccessTokens: state.jwtAccessTokens ?? [], adHocUsers: Array.isArray(state.adHocUsers) ? state.adHocUsers.filter(isUser) : [] };
+}
+
+function isUser(value: unknown): value is PersistedState['adHocUsers'][number] {
+  const user = value as { id?: unknown; claims?: unknown } | null;
+  return typeof user === 'object' && user !== null && typeof user.id === 'string' && user.id !== '' && typeof user.claims === 'object' && user.claims !== null;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface MockClientOptions {
   clientSecret?: string;
   /** Exact match, except loopback `http` URIs which match on any port (RFC 8252 §7.3). Default: `http://127.0.0.1/callback`, `http://localhost/callback`, `http://[::1]/callback` (any port). */
   redirectUris?: string[];
-  /** Scopes this client may request; each is accepted by the provider (provider-style names like `read:issues` are fine). */
+  /** Scopes this client may request; each is accepted by the provider (provider-style names like `read:issues` are fine). A requested scope the provider does not know is refused with `invalid_scope`. */
   scopes?: string[];
   /** Default `client_secret_basic`; `client_secret_post` is accepted for the same client either way. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -49,7 +49,7 @@ export interface MockProviderOptions {
   issuer?: string;
   clients?: MockClientOptions[];
   users?: MockUserOptions[];
-  /** Extra scopes the provider accepts, on top of `openid offline_access profile email` and every client's scopes. */
+  /** Extra scopes the provider accepts, on top of `openid offline_access profile email` and every client's scopes. Any other requested scope is refused with `error=invalid_scope` at the redirect URI. */
   scopes?: string[];
   /** Seconds. Default 3600. */
   accessTokenTtl?: number;
@@ -57,12 +57,13 @@ export interface MockProviderOptions {
   refreshTokenTtl?: number;
   /** Default true: each refresh returns a new refresh token and replaying an old one revokes the whole grant. */
   rotateRefreshTokens?: boolean;
-  /** `'auto'` (default) approves login and consent headlessly; `'form'` serves login and consent pages. */
+  /** `'auto'` (default) approves login and consent headlessly; `'form'` serves login and consent pages, where a typed user id that is not listed logs in as a new user (claims: only `sub`). */
   login?: 'auto' | 'form';
   /**
    * Default `'opaque'`; `'jwt'` issues ES256-signed JWT access tokens (RFC 9068, `aud` = `resourceUrl`) verifiable
-   * against `jwksUrl`. Such tokens are for the resource (`/api/me`), not for oidc-provider's userinfo endpoint,
-   * which answers them 401 invalid_token.
+   * against `jwksUrl`. They work at the resource (`/api/me`), at `userinfoUrl` and at `introspectionUrl` like
+   * opaque ones (see `jwt-token-endpoints.ts`). The revocation endpoint answers them `unsupported_token_type`
+   * (RFC 7009 §2.2.1: a JWT is self-contained and stays valid until it expires); use `expireAccessTokens()`.
    */
   accessTokenFormat?: 'opaque' | 'jwt';
   quirks?: QuirksOptions;
