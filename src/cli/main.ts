@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { describeFailure } from './exit.js';
 
@@ -19,9 +20,15 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('integration-cli')
     .description('OAuth 2 tools for connector authors: run the real flow, run it offline, serve a mock provider.')
+    .version(packageVersion(), '-v, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     // `oauth2 check --config-path x` belongs to check, not to its parent oauth2.
     .enablePositionalOptions()

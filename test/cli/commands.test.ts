@@ -17,6 +17,12 @@ describe('integration-cli usage', () => {
     }
   });
 
+  it('prints its version', async () => {
+    const result = await runCli(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('lists every quirk of the mock provider in its help', async () => {
     const result = await runCli(['mock-provider', '--help']);
     expect(result.code).toBe(0);
