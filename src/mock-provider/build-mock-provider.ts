@@ -5,7 +5,7 @@ import { TokenControls } from './controls.js';
 import {
   DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
   DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
-  MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
+  MAX_GRANTS, MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
 } from './defaults.js';
 import { dispatch, type ScenarioLayer } from './dispatch.js';
 import { defaultScope } from './default-scope.js';
@@ -65,7 +65,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
-  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES });
+  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants: MAX_GRANTS });
   const resourceUrl = `${issuer}${RESOURCE_PATH}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
   // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.

@@ -1,6 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
 interface Entry {
+  model: string;
   payload: AdapterPayload;
   /** Epoch ms at which the entry disappears; undefined = never. */
   expiresAt: number | undefined;
@@ -19,26 +20,29 @@ const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', '
 /** Models that only live for one browser round trip; capped so headless flows in a loop stay bounded. */
 const TRANSIENT = new Set(['Session', 'Interaction']);
 
-/** Upserts between two full sweeps of expired entries (amortised O(1) per write). */
-const SWEEP_EVERY = 256;
+/** Oldest entries of the written model checked for expiry on each write (amortised O(1), no whole-store scan). */
+const SWEEP_PER_WRITE = 4;
 
 /**
  * The state of one provider instance, behind oidc-provider's adapter interface. Entries vanish at their
- * expiry (checked on every read, and swept every few writes), transient models are capped, and every
+ * expiry (checked on every read, and the oldest few of a model on each write of that model), transient models
+ * and grants are capped (the oldest evicted in O(1), a grant with every token issued under it), and every
  * mutation is reported to `onChange` so a state file can be written.
  */
 export class MemoryStore {
   readonly #entries = new Map<string, Entry>();
+  /** Keys of each model, in write order (an upsert moves its key to the end): the first is the oldest. */
+  readonly #models = new Map<string, Set<string>>();
   readonly #grants = new Map<string, Set<string>>();
   readonly #sessionUids = new Map<string, string>();
   readonly #userCodes = new Map<string, string>();
-  readonly #transientCounts = new Map<string, number>();
-  #writes = 0;
   readonly #maxTransient: number;
+  readonly #maxGrants: number;
   onChange: (() => void) | undefined;
 
-  constructor(options: { maxTransient: number }) {
+  constructor(options: { maxTransient: number; maxGrants?: number }) {
     this.#maxTransient = options.maxTransient;
+    this.#maxGrants = options.maxGrants ?? Infinity;
   }
 
   /** The factory oidc-provider's `adapter` option takes. */
@@ -61,8 +65,12 @@ export class MemoryStore {
   set(model: string, key: string, payload: AdapterPayload, expiresIn: number | undefined): void {
     const previous = this.#entries.get(key);
     if (previous !== undefined) this.#remove(key, previous);
-    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined;
-    this.#entries.set(key, { payload, expiresAt });
+    const now = Date.now();
+    const expiresAt = typeof expiresIn === 'number' ? now + expiresIn * 1000 : undefined;
+    this.#entries.set(key, { model, payload, expiresAt });
+    let keys = this.#models.get(model);
+    if (keys === undefined) this.#models.set(model, (keys = new Set()));
+    keys.add(key);
     if (GRANTABLE.has(model) && typeof payload.grantId === 'string') {
       let members = this.#grants.get(payload.grantId);
       if (members === undefined) this.#grants.set(payload.grantId, (members = new Set()));
@@ -70,11 +78,9 @@ export class MemoryStore {
     }
     if (model === 'Session' && typeof payload.uid === 'string') this.#sessionUids.set(payload.uid, key);
     if (typeof payload.userCode === 'string') this.#userCodes.set(payload.userCode, key);
-    if (TRANSIENT.has(model)) {
-      this.#transientCounts.set(model, (this.#transientCounts.get(model) ?? 0) + 1);
-      if ((this.#transientCounts.get(model) ?? 0) > this.#maxTransient) this.#evictOldest(model);
-    }
-    if (++this.#writes % SWEEP_EVERY === 0) this.sweep();
+    if (TRANSIENT.has(model) && keys.size > this.#maxTransient) this.#evictOldest(keys);
+    if (model === 'Grant' && keys.size > this.#maxGrants) this.#evictOldestGrant(keys);
+    this.#sweepOldest(keys, now);
     this.#changed();
   }
 
@@ -94,29 +100,21 @@ export class MemoryStore {
   }
 
   revokeGrant(grantId: string): void {
-    const members = this.#grants.get(grantId);
-    if (members === undefined) return;
-    for (const key of [...members]) {
-      const entry = this.#entries.get(key);
-      if (entry !== undefined) this.#remove(key, entry);
-    }
-    this.#grants.delete(grantId);
+    this.#dropGrantMembers(grantId);
     this.#changed();
   }
 
   /** Live payloads of one model (expired entries are dropped on the way). */
   list(model: string): { key: string; payload: AdapterPayload }[] {
-    const prefix = `${model}:`;
     const out: { key: string; payload: AdapterPayload }[] = [];
-    for (const key of [...this.#entries.keys()]) {
-      if (!key.startsWith(prefix)) continue;
+    for (const key of [...(this.#models.get(model) ?? [])]) {
       const payload = this.get(key);
       if (payload !== undefined) out.push({ key, payload });
     }
     return out;
   }
 
-  /** Drops every expired entry. */
+  /** Drops every expired entry (O(entries): for serialisation, not for the request path). */
   sweep(): void {
     const now = Date.now();
     for (const [key, entry] of this.#entries) {
@@ -147,21 +145,53 @@ export class MemoryStore {
     this.onChange?.();
   }
 
-  #evictOldest(model: string): void {
-    const prefix = `${model}:`;
-    // Map iteration is insertion order, and upserts re-insert: the first match is the least recently written.
-    for (const [key, entry] of this.#entries) {
-      if (key.startsWith(prefix)) {
-        this.#remove(key, entry);
-        return;
+  #evictOldest(keys: Set<string>): void {
+    const oldest = first(keys);
+    const entry = oldest === undefined ? undefined : this.#entries.get(oldest);
+    if (oldest !== undefined && entry !== undefined) this.#remove(oldest, entry);
+  }
+
+  /** The oldest grant goes with every token and code issued under it (they would fail its validation anyway). */
+  #evictOldestGrant(keys: Set<string>): void {
+    const oldest = first(keys);
+    if (oldest === undefined) return;
+    const entry = this.#entries.get(oldest);
+    if (entry !== undefined) this.#remove(oldest, entry);
+    this.#dropGrantMembers(oldest.slice('Grant:'.length));
+  }
+
+  /**
+   * Removes the expired entries at the head of a model's write order, at most a few per write. Entries of one
+   * model mostly share a TTL, so write order is close to expiry order; a live head stops the walk, and anything
+   * expired behind it still vanishes when read.
+   */
+  #sweepOldest(keys: Set<string>, now: number): void {
+    let budget = SWEEP_PER_WRITE;
+    for (const key of keys) {
+      if (budget-- === 0) return;
+      const entry = this.#entries.get(key);
+      if (entry === undefined) {
+        keys.delete(key);
+        continue;
       }
+      if (entry.expiresAt === undefined || entry.expiresAt > now) return;
+      this.#remove(key, entry);
     }
+  }
+
+  #dropGrantMembers(grantId: string): void {
+    const members = this.#grants.get(grantId);
+    if (members === undefined) return;
+    for (const key of [...members]) {
+      const entry = this.#entries.get(key);
+      if (entry !== undefined) this.#remove(key, entry);
+    }
+    this.#grants.delete(grantId);
   }
 
   #remove(key: string, entry: Entry): void {
     this.#entries.delete(key);
-    const model = key.slice(0, key.indexOf(':'));
-    if (TRANSIENT.has(model)) this.#transientCounts.set(model, (this.#transientCounts.get(model) ?? 1) - 1);
+    this.#models.get(entry.model)?.delete(key);
     const { grantId, uid, userCode } = entry.payload;
     if (typeof grantId === 'string') {
       const members = this.#grants.get(grantId);
@@ -171,6 +201,11 @@ export class MemoryStore {
     if (typeof uid === 'string' && this.#sessionUids.get(uid) === key) this.#sessionUids.delete(uid);
     if (typeof userCode === 'string' && this.#userCodes.get(userCode) === key) this.#userCodes.delete(userCode);
   }
+}
+
+function first(keys: Set<string>): string | undefined {
+  for (const key of keys) return key;
+  return undefined;
 }
 
 /** oidc-provider's per-model adapter view onto a `MemoryStore`. */
