@@ -7,12 +7,12 @@ import {
   DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
   MAX_GRANTS, MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
 } from './defaults.js';
-import { dispatch, type ScenarioLayer } from './dispatch.js';
+import { scenarioMiddleware, type ScenarioLayer } from './dispatch.js';
 import { defaultScope } from './default-scope.js';
 import { engineConfiguration } from './engine-config.js';
 import { addEngineScopes } from './engine-scopes.js';
 import { authorize, getTokens, type HeadlessDeps } from './headless.js';
-import { fromFetchRequest, toFetchResponse, type EngineRequest, type EngineResponse } from './inject.js';
+import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './inject.js';
 import { interactionRoutes } from './interactions.js';
 import { jwtTokenEndpoints } from './jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './keys.js';
@@ -29,8 +29,8 @@ import type {
 /** Internal: what `startMockProvider` needs beyond the public handle. */
 export interface MockProviderInternals {
   provider: MockProvider;
-  /** The scenario layer's single entry point (used by the HTTP listener too). */
-  serve(request: EngineRequest): Promise<EngineResponse>;
+  /** The engine's node handler, scenario layer first: what the HTTP listener serves. */
+  callback: NodeHandler;
   store: MemoryStore;
   /** Registered close hooks run by `close()` (the listener). */
   onClose(hook: () => Promise<void>): void;
@@ -98,6 +98,17 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
     return redirectUriAllowed(this.redirectUris, value);
   };
+  const origin = new URL(issuer).origin;
+  let callback: NodeHandler | undefined;
+  const layer: ScenarioLayer = {
+    origin,
+    engine: (request) => injectRequest(callback as NodeHandler, request, { internal: true }),
+    routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
+    faults: new FaultQueue(),
+    recorder: new RequestRecorder(),
+    quirks: { ...(options.quirks ?? {}) },
+  };
+  engine.use(scenarioMiddleware(layer));
   engine.use(defaultScope({ clients: () => clients }));
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
@@ -123,24 +134,17 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     save();
   }
 
-  const layer: ScenarioLayer = {
-    engine: engine.callback(),
-    routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
-    faults: new FaultQueue(),
-    recorder: new RequestRecorder(),
-    quirks: { ...(options.quirks ?? {}) },
-  };
-  const origin = new URL(issuer).origin;
+  callback = engine.callback();
+  const engineCallback = callback;
   const closeHooks: (() => Promise<void>)[] = [];
   let closed = false;
 
-  const serve = (request: EngineRequest): Promise<EngineResponse> => dispatch(layer, request);
   const handle = async (request: Request): Promise<Response> => {
     if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
     if (new URL(request.url).origin !== origin) {
       throw new TestkitError('MOCK_PROVIDER', `handle() got a request for ${new URL(request.url).origin}, not this provider (${origin}).`);
     }
-    return toFetchResponse(await serve(await fromFetchRequest(request)), request.method);
+    return toFetchResponse(await injectRequest(engineCallback, await fromFetchRequest(request)), request.method);
   };
   const providerFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -195,7 +199,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       for (const hook of closeHooks.splice(0)) await hook();
     },
   };
-  return { provider, serve, store, onClose: (hook) => closeHooks.push(hook) };
+  return { provider, callback: engineCallback, store, onClose: (hook) => closeHooks.push(hook) };
 }
 
 function normalizeIssuer(input: string): string {

@@ -1,8 +1,10 @@
-import type { EngineRequest, EngineResponse, NodeHandler } from './inject.js';
-import { injectRequest } from './inject.js';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { KoaContext, KoaMiddleware } from 'oidc-provider';
+import type { EngineRequest, EngineResponse } from './inject.js';
+import { readRequestBody, replayRequestBody } from './request-body.js';
 import { delay, faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './scenario/quirks.js';
-import { redactRequest, type RequestRecorder } from './scenario/recorder.js';
+import type { RequestRecorder } from './scenario/recorder.js';
 import { RESOURCE_PATH } from './defaults.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
@@ -19,17 +21,30 @@ const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map([
 /** Endpoints that authenticate the client. */
 const CLIENT_AUTH_ENDPOINTS: ReadonlySet<string> = new Set(['token', 'revocation', 'introspection']);
 
+/** Set by a transport on the node request: the headers as the client sent them (before transport headers). */
+export const SENT_HEADERS = Symbol('mock-provider.sentHeaders');
+/** Set on a request the scenario layer itself sends to the engine (a route's sub-request): not a client request. */
+export const INTERNAL_REQUEST = Symbol('mock-provider.internalRequest');
+
+export interface TaggedRequest extends IncomingMessage {
+  [SENT_HEADERS]?: IncomingHttpHeaders | Record<string, string>;
+  [INTERNAL_REQUEST]?: boolean;
+}
+
 /**
- * A scenario route in front of the engine: answers a request itself, or returns undefined to let the engine (or
- * the next route) answer. `engine` runs a request through the engine, for routes that reuse part of its answer.
+ * A scenario route in front of the engine, for `routes` endpoints only: answers a request itself, or returns
+ * undefined to let the engine answer. `engine` runs a sub-request through the engine (without the scenario layer).
  */
-export type ScenarioRoute = (
-  request: EngineRequest,
-  engine: (request: EngineRequest) => Promise<EngineResponse>,
-) => Promise<EngineResponse | undefined>;
+export interface ScenarioRoute {
+  endpoints: ReadonlySet<EndpointName>;
+  answer(request: EngineRequest, engine: (request: EngineRequest) => Promise<EngineResponse>): Promise<EngineResponse | undefined>;
+}
 
 export interface ScenarioLayer {
-  engine: NodeHandler;
+  /** The issuer's origin (absolute URLs for routes). */
+  origin: string;
+  /** Runs a sub-request through the engine, bypassing the scenario layer. */
+  engine: (request: EngineRequest) => Promise<EngineResponse>;
   /** Tried in order before the engine (after faults and request quirks). */
   routes?: readonly ScenarioRoute[];
   faults: FaultQueue;
@@ -42,71 +57,122 @@ export function endpointOf(path: string): EndpointName | 'other' {
 }
 
 /**
- * The one path every request takes, whichever transport brought it (HTTP listener, `handle()`, msw, nock):
+ * The scenario layer: the first Koa middleware of the engine, so every request takes it whichever transport
+ * brought it (HTTP listener on the engine's own callback, `handle()`, msw, nock):
  *
- * 1. record it (secrets redacted);
+ * 1. record it (redacted when `requests` is read);
  * 2. serve a queued fault for its endpoint, or wait for a delay fault and go on;
- * 3. request quirks (JSON token bodies) and client-credential normalisation;
+ * 3. request quirks (JSON token bodies) and client-credential normalisation, before the engine reads the body;
  * 4. a scenario route (JWT access tokens at userinfo and introspection), else the engine (oidc-provider plus
- *    our Koa pre-middleware) answers;
- * 5. response quirks on the token endpoint;
+ *    our other Koa middleware) answers;
+ * 5. response quirks on the token endpoint, on the engine's answer;
  * 6. the final status goes into the recording.
  */
-export async function dispatch(layer: ScenarioLayer, request: EngineRequest): Promise<EngineResponse> {
-  const endpoint = endpointOf(request.url.pathname);
-  const contentType = request.headers['content-type'];
-  const recorded = layer.recorder.record(redactRequest({
-    method: request.method,
-    url: `${request.url.pathname}${request.url.search}`,
-    headers: request.headers,
-    body: request.body.length === 0 ? undefined : request.body.toString('utf8'),
-    contentType,
-    endpoint,
-  }));
-  const respond = (response: EngineResponse): EngineResponse => {
-    recorded.status = response.status;
-    return response;
-  };
-
-  if (endpoint !== 'other') {
-    const fault = layer.faults.take(endpoint);
-    if (fault !== undefined) {
-      const answer = faultResponse(fault);
-      if ('delayMs' in answer) {
-        await delay(answer.delayMs);
-      } else {
-        return respond({ status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) });
-      }
-    }
-  }
-
-  let engineRequest = request;
-  if (endpoint === 'token' && layer.quirks.jsonTokenRequests === true && isJson(contentType)) {
+export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
+  return async (ctx, next) => {
+    const req = ctx.req as TaggedRequest;
+    if (req[INTERNAL_REQUEST] === true) return next();
+    const endpoint = endpointOf(ctx.path);
+    const sent = req[SENT_HEADERS] ?? req.headers;
+    const contentType = header(sent['content-type']);
+    let body = await readRequestBody(req);
+    const recorded = layer.recorder.recordRaw({
+      time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
+    });
     try {
-      const form = jsonBodyToForm(request.body.toString('utf8'));
-      engineRequest = { ...request, headers: { ...request.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form) };
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError)) throw error;
-      return respond(jsonAnswer(400, { error: 'invalid_request', error_description: error.message }));
+      if (endpoint !== 'other') {
+        const fault = layer.faults.take(endpoint);
+        if (fault !== undefined) {
+          const answer = faultResponse(fault);
+          if (!('delayMs' in answer)) {
+            send(ctx, { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) });
+            return;
+          }
+          await delay(answer.delayMs);
+        }
+      }
+
+      if (endpoint === 'token' && layer.quirks.jsonTokenRequests === true && isJson(contentType)) {
+        try {
+          body = Buffer.from(jsonBodyToForm(body.toString('utf8')));
+        } catch (error) {
+          if (!(error instanceof InvalidRequestError)) throw error;
+          send(ctx, jsonAnswer(400, { error: 'invalid_request', error_description: error.message }));
+          return;
+        }
+        req.headers = { ...req.headers, 'content-type': 'application/x-www-form-urlencoded' };
+      }
+      if (CLIENT_AUTH_ENDPOINTS.has(endpoint)) {
+        const normalized = dropDuplicateBasicAuth(req.headers, body);
+        if (normalized !== undefined) {
+          req.headers = normalized.headers;
+          body = normalized.body;
+        }
+      }
+      if (body.length > 0) replayRequestBody(req, body);
+
+      for (const route of layer.routes ?? []) {
+        if (endpoint === 'other' || !route.endpoints.has(endpoint)) continue;
+        const answer = await route.answer(engineRequest(layer, ctx, body), layer.engine);
+        if (answer !== undefined) {
+          send(ctx, answer);
+          return;
+        }
+      }
+      await next();
+
+      if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) applyResponseQuirks(layer.quirks, ctx, body, header(sent.accept));
+    } finally {
+      recorded.status = ctx.status;
     }
-  }
-  if (CLIENT_AUTH_ENDPOINTS.has(endpoint)) engineRequest = dropDuplicateBasicAuth(engineRequest);
+  };
+}
 
-  const engine = (forwarded: EngineRequest): Promise<EngineResponse> => injectRequest(layer.engine, forwarded);
-  for (const route of layer.routes ?? []) {
-    const answer = await route(engineRequest, engine);
-    if (answer !== undefined) return respond(answer);
+function applyResponseQuirks(quirks: Quirks, ctx: KoaContext, body: Buffer, accept: string | undefined): void {
+  const raw = ctx.body;
+  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw !== null && typeof raw === 'object' && !isStream(raw) ? JSON.stringify(raw) : undefined;
+  if (text === undefined) return;
+  const grantType = new URLSearchParams(body.toString('utf8')).get('grant_type') ?? undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.response.headers)) {
+    if (typeof value === 'string') headers[name] = value;
   }
-  let response = await engine(engineRequest);
+  const response = { status: ctx.status, headers, body: text };
+  const answer = applyTokenResponseQuirks(quirks, response, { grantType, accept });
+  if (answer === response) return;
+  const contentType = answer.headers['content-type'];
+  ctx.body = answer.body;
+  ctx.status = answer.status;
+  if (contentType === undefined) ctx.remove('content-type');
+  else ctx.set('content-type', contentType);
+}
 
-  if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) {
-    const grantType = new URLSearchParams(engineRequest.body.toString('utf8')).get('grant_type') ?? undefined;
-    const headers = flatHeaders(response.headers);
-    const answer = applyTokenResponseQuirks(layer.quirks, { status: response.status, headers, body: response.body.toString('utf8') }, { grantType, accept: request.headers.accept });
-    response = { status: answer.status, headers: { ...response.headers, ...answer.headers }, body: Buffer.from(answer.body) };
-    if (answer.headers['content-type'] === undefined) delete response.headers['content-type'];
+function isStream(value: object): boolean {
+  return typeof (value as { pipe?: unknown }).pipe === 'function';
+}
+
+/** Writes a complete answer (a fault, a route's) in place of the engine's. */
+function send(ctx: KoaContext, response: EngineResponse): void {
+  ctx.status = response.status;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive' || name === 'date') continue;
+    ctx.set(name, value);
   }
-  return respond(response);
+  ctx.body = response.body;
+  if (response.headers['content-type'] === undefined) ctx.remove('content-type');
+}
+
+/** The request as a route sees it: absolute URL on the issuer, headers after request quirks. */
+function engineRequest(layer: ScenarioLayer, ctx: KoaContext, body: Buffer): EngineRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+  }
+  return { method: ctx.method, url: new URL(ctx.url, layer.origin), headers, body, remoteAddress: ctx.req.socket?.remoteAddress ?? '127.0.0.1' };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -117,14 +183,6 @@ function hasAnyQuirk(quirks: Quirks): boolean {
   return quirks.errorsAs200 === true || quirks.formTokenResponses === true || quirks.omitRefreshTokenOnRefresh === true;
 }
 
-function flatHeaders(headers: EngineResponse['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') out[name] = value;
-  }
-  return out;
-}
-
 function jsonAnswer(status: number, body: Record<string, string>): EngineResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: Buffer.from(JSON.stringify(body)) };
 }
@@ -133,16 +191,17 @@ function jsonAnswer(status: number, body: Record<string, string>): EngineRespons
  * Some connectors send the client credentials twice, in `Authorization: Basic` and in the body. The engine only
  * takes one mechanism (RFC 6749 §2.3.1 "MUST NOT use more than one"); when both carry the same credentials the
  * header is dropped so the request succeeds as the connector expects. Different credentials still fail.
+ * Returns undefined when nothing changes.
  */
-function dropDuplicateBasicAuth(request: EngineRequest): EngineRequest {
-  const authorization = request.headers.authorization;
-  if (authorization === undefined || !/^basic\s/i.test(authorization)) return request;
-  const form = new URLSearchParams(request.body.toString('utf8'));
+function dropDuplicateBasicAuth(headers: IncomingHttpHeaders, body: Buffer): { headers: IncomingHttpHeaders; body: Buffer } | undefined {
+  const authorization = headers.authorization;
+  if (authorization === undefined || !/^basic\s/i.test(authorization)) return undefined;
+  const form = new URLSearchParams(body.toString('utf8'));
   const bodySecret = form.get('client_secret');
-  if (bodySecret === null) return request;
+  if (bodySecret === null) return undefined;
   const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon === -1) return request;
+  if (colon === -1) return undefined;
   const decode = (value: string): string => {
     try {
       return decodeURIComponent(value.replace(/\+/g, '%20'));
@@ -153,12 +212,12 @@ function dropDuplicateBasicAuth(request: EngineRequest): EngineRequest {
   const headerId = decode(decoded.slice(0, colon));
   const headerSecret = decode(decoded.slice(colon + 1));
   const bodyId = form.get('client_id');
-  if (headerSecret !== bodySecret || (bodyId !== null && bodyId !== headerId)) return request;
-  const headers = { ...request.headers };
-  delete headers.authorization;
+  if (headerSecret !== bodySecret || (bodyId !== null && bodyId !== headerId)) return undefined;
+  const without = { ...headers };
+  delete without.authorization;
   if (bodyId === null) {
     form.set('client_id', headerId);
-    return { ...request, headers, body: Buffer.from(form.toString()) };
+    return { headers: without, body: Buffer.from(form.toString()) };
   }
-  return { ...request, headers };
+  return { headers: without, body };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject } from 'light-my-request';
+import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './dispatch.js';
 
 /** A request as the scenario layer sees it, whichever transport it came from. */
 export interface EngineRequest {
@@ -24,8 +25,10 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * Runs one request through a node request handler (oidc-provider's `callback()`) without a socket.
  * `x-forwarded-proto`/`-host` carry the issuer's scheme and host, which the engine trusts (`provider.proxy = true`).
+ * The scenario layer records the headers as given here; `internal` marks a sub-request of the scenario layer
+ * itself, which it lets through unrecorded.
  */
-export async function injectRequest(handler: NodeHandler, request: EngineRequest): Promise<EngineResponse> {
+export async function injectRequest(handler: NodeHandler, request: EngineRequest, options: { internal?: boolean } = {}): Promise<EngineResponse> {
   const headers: Record<string, string> = { ...request.headers };
   headers.host = request.url.host;
   headers['x-forwarded-proto'] = request.url.protocol.slice(0, -1);
@@ -33,7 +36,13 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
   delete headers['content-length'];
   delete headers['transfer-encoding'];
   const hasBody = request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD';
-  const result = await inject(handler, {
+  const tagged = (req: IncomingMessage, res: ServerResponse): void => {
+    const target = req as TaggedRequest;
+    target[SENT_HEADERS] = request.headers;
+    if (options.internal === true) target[INTERNAL_REQUEST] = true;
+    handler(req, res);
+  };
+  const result = await inject(tagged, {
     method: request.method as 'GET',
     url: `${request.url.pathname}${request.url.search}`,
     headers,
@@ -66,33 +75,4 @@ export function toFetchResponse(response: EngineResponse, method = 'GET'): Respo
   }
   const nullBody = response.status === 204 || response.status === 304 || (response.status >= 100 && response.status < 200) || method === 'HEAD';
   return new Response(nullBody ? null : new Uint8Array(response.body), { status: response.status, headers });
-}
-
-/** Node `IncomingMessage` (from our HTTP listener) → engine request, for the given public origin. */
-export async function fromNodeRequest(req: IncomingMessage, origin: string): Promise<EngineRequest> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
-  }
-  return {
-    method: (req.method ?? 'GET').toUpperCase(),
-    url: new URL(req.url ?? '/', origin),
-    headers,
-    body: Buffer.concat(chunks),
-    remoteAddress: req.socket.remoteAddress ?? '127.0.0.1',
-  };
-}
-
-/** Writes an engine response to a node `ServerResponse`. */
-export function writeNodeResponse(res: ServerResponse, response: EngineResponse, method = 'GET'): void {
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive') continue;
-    res.setHeader(name, value);
-  }
-  const nullBody = response.status === 204 || response.status === 304 || method === 'HEAD';
-  res.end(nullBody ? undefined : response.body);
 }

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { InteractionDetails, InteractionResults, KoaContext, KoaMiddleware } from 'oidc-provider';
+import { readRequestBody } from './request-body.js';
 import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './scenario/pages.js';
 import type { MockUser } from './types.js';
 
@@ -57,7 +58,7 @@ export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
       sendPage(ctx, 405, renderErrorPage({ title: 'Method not allowed', message: 'Submit the form on the sign-in page.' }));
       return;
     }
-    const form = new URLSearchParams(await readBody(ctx));
+    const form = new URLSearchParams((await readRequestBody(ctx.req)).toString('utf8'));
     if (action === 'abort') {
       await finish(ctx, deps, { error: 'access_denied', error_description: 'The user denied the authorization request.' });
     } else if (action === 'login') {
@@ -149,10 +150,4 @@ function sendPage(ctx: KoaContext, status: number, html: string): void {
   ctx.status = status;
   for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
   ctx.body = html;
-}
-
-async function readBody(ctx: KoaContext): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -36,11 +36,14 @@ const SCOPE_LIST = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
  */
 export function jwtTokenEndpoints(deps: JwtTokenEndpointsDeps): ScenarioRoute {
-  return async (request, engine) => {
-    const endpoint = endpointOf(request.url.pathname);
-    if (endpoint === 'userinfo' && (request.method === 'GET' || request.method === 'POST')) return userinfo(deps, request);
-    if (endpoint === 'introspection' && request.method === 'POST' && isForm(request)) return introspection(deps, request, engine);
-    return undefined;
+  return {
+    endpoints: new Set(['userinfo', 'introspection']),
+    async answer(request, engine) {
+      const endpoint = endpointOf(request.url.pathname);
+      if (endpoint === 'userinfo' && (request.method === 'GET' || request.method === 'POST')) return userinfo(deps, request);
+      if (endpoint === 'introspection' && request.method === 'POST' && isForm(request)) return introspection(deps, request, engine);
+      return undefined;
+    },
   };
 }
 

@@ -45,6 +45,8 @@ declare module 'oidc-provider' {
     secure: boolean;
     set(field: string, value: string | string[]): void;
     get(field: string): string;
+    remove(field: string): void;
+    response: { headers: Record<string, string | string[] | number | undefined> };
     redirect(url: string): void;
     oidc?: { route?: string; [key: string]: unknown };
   }

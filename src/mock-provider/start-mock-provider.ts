@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { TestkitError } from '../errors.js';
 import { createMockProviderInternals, type MockProviderInternals } from './build-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
-import { fromNodeRequest, writeNodeResponse } from './inject.js';
+import { SENT_HEADERS, type TaggedRequest } from './dispatch.js';
 import type { MockProvider, MockProviderOptions } from './types.js';
 
 /**
@@ -22,24 +22,22 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
   let internals: MockProviderInternals | undefined;
-  let origin = '';
+  let issuerHost = '';
+  let issuerProto = '';
 
+  // The engine's own handler on the real request and response (the scenario layer is its first middleware).
+  // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
   const server: Server = createServer((req, res) => {
-    void (async () => {
-      try {
-        if (internals === undefined) throw new Error('The mock provider is still starting.');
-        const request = await fromNodeRequest(req, origin);
-        writeNodeResponse(res, await internals.serve(request), request.method);
-      } catch {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        res.statusCode = 500;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify({ error: 'server_error', error_description: 'The mock provider failed to handle this request.' }));
-      }
-    })();
+    if (internals === undefined) {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify({ error: 'server_error', error_description: 'The mock provider is still starting.' }));
+      return;
+    }
+    const sent = req.headers;
+    (req as TaggedRequest)[SENT_HEADERS] = sent;
+    req.headers = { ...sent, host: issuerHost, 'x-forwarded-proto': issuerProto, 'x-forwarded-host': issuerHost };
+    internals.callback(req, res);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -58,7 +56,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     server.close();
     throw error;
   }
-  origin = new URL(internals.provider.issuer).origin;
+  const issuerUrl = new URL(internals.provider.issuer);
+  issuerHost = issuerUrl.host;
+  issuerProto = issuerUrl.protocol.slice(0, -1);
   internals.onClose(async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();

@@ -112,6 +112,8 @@ export function redactRequest(input: {
   body?: string | undefined;
   contentType?: string | undefined;
   endpoint: EndpointName | 'other';
+  /** When the request arrived (default: now). */
+  time?: number;
 }): RecordedRequest {
   const url = new URL(input.url, 'http://mock-provider.invalid');
   const query: Record<string, string> = {};
@@ -126,7 +128,7 @@ export function redactRequest(input: {
     headers[name] = redactHeader(name, value);
   }
   return {
-    time: Date.now(),
+    time: input.time ?? Date.now(),
     method: input.method.toUpperCase(),
     endpoint: input.endpoint,
     path: url.pathname,
@@ -134,6 +136,40 @@ export function redactRequest(input: {
     headers,
     body: parseBody(input.body ?? '', input.contentType ?? headers['content-type']),
   };
+}
+
+/** A request as it arrived, before redaction: redacted only when `requests` is read. */
+export interface RawRecordedRequest {
+  time: number;
+  method: string;
+  /** Path and query. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  contentType: string | undefined;
+  endpoint: EndpointName | 'other';
+}
+
+/** A recording redacted on first read; `status` may be set before or after. */
+class LazyRecording {
+  status: number | undefined;
+  #raw: RawRecordedRequest | undefined;
+  #redacted: RecordedRequest | undefined;
+
+  constructor(raw: RawRecordedRequest) {
+    this.#raw = raw;
+  }
+
+  read(): RecordedRequest {
+    if (this.#raw !== undefined) {
+      const raw = this.#raw;
+      this.#redacted = redactRequest({ ...raw, body: raw.body.length === 0 ? undefined : raw.body.toString('utf8') });
+      this.#raw = undefined;
+    }
+    const redacted = this.#redacted as RecordedRequest;
+    if (this.status !== undefined) redacted.status = this.status;
+    return redacted;
+  }
 }
 
 /**
@@ -146,7 +182,7 @@ export function redactRequest(input: {
  */
 export class RequestRecorder {
   readonly #limit: number;
-  readonly #requests: RecordedRequest[] = [];
+  readonly #requests: (RecordedRequest | LazyRecording)[] = [];
 
   /** Throws `MOCK_PROVIDER` when `limit` is not a whole number >= 1. */
   constructor(options: { limit?: number } = {}) {
@@ -159,14 +195,28 @@ export class RequestRecorder {
 
   /** Stores `request` (the same object is returned, so the engine can set `status` once it has answered). */
   record(request: RecordedRequest): RecordedRequest {
-    this.#requests.push(request);
-    if (this.#requests.length > this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
+    this.#push(request);
     return request;
+  }
+
+  /**
+   * Stores a request as it arrived and redacts it only when {@link requests} is read (the hot path pays for a
+   * reference, not for parsing). Set `status` on the returned handle once the engine has answered.
+   */
+  recordRaw(raw: RawRecordedRequest): { status: number | undefined } {
+    const recording = new LazyRecording(raw);
+    this.#push(recording);
+    return recording;
+  }
+
+  #push(entry: RecordedRequest | LazyRecording): void {
+    this.#requests.push(entry);
+    if (this.#requests.length > this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
   }
 
   /** A snapshot of the recorded requests, oldest first. */
   get requests(): readonly RecordedRequest[] {
-    return [...this.#requests];
+    return this.#requests.map((entry) => (entry instanceof LazyRecording ? entry.read() : entry));
   }
 
   /** Forgets every recorded request. */

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+
+/** Bodies already read by the scenario layer, per request. */
+const BODIES = new WeakMap<IncomingMessage, Buffer>();
+
+const EMPTY = Buffer.alloc(0);
+
+/** Whether the request announces a body (a length above 0, or chunked). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * Reads the whole request body once and keeps it, so the scenario layer can record and rewrite it before the
+ * engine parses it. Returns an empty buffer for a request without body.
+ */
+export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  const kept = BODIES.get(req);
+  if (kept !== undefined) return kept;
+  if (!hasBody(req)) return EMPTY;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  BODIES.set(req, body);
+  return body;
+}
+
+/**
+ * Makes `body` what the engine reads from `req` (the stream itself is consumed by then). oidc-provider's body
+ * parser (`shared/selective_body.js`) reads `req.iterator()` while `req.readable`, and checks the length against
+ * `Content-Length`; it falls back to a pre-parsed `req.body` only with a console warning, so the stream is
+ * replayed instead. `Content-Length` is set to the (possibly rewritten) body's size.
+ */
+export function replayRequestBody(req: IncomingMessage, body: Buffer): void {
+  BODIES.set(req, body);
+  const chunks = body.length === 0 ? [] : [body];
+  const iterate = async function* replay(): AsyncGenerator<Buffer> {
+    yield* chunks;
+  };
+  Object.defineProperties(req, {
+    readable: { value: true, configurable: true },
+    iterator: { value: iterate, configurable: true },
+    [Symbol.asyncIterator]: { value: iterate, configurable: true },
+  });
+  const headers = { ...req.headers, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
+  req.headers = headers;
+}
