@@ -11,6 +11,7 @@ import { scenarioMiddleware, type ScenarioLayer } from './dispatch.js';
 import { defaultScope } from './default-scope.js';
 import { engineConfiguration } from './engine-config.js';
 import { addEngineScopes } from './engine-scopes.js';
+import { autoLoginShortcut } from './auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './headless.js';
 import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './inject.js';
 import { interactionRoutes } from './interactions.js';
@@ -109,6 +110,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));
+  if (login === 'auto') engine.use(autoLoginShortcut({ origin, engine: layer.engine }));
   engine.use(defaultScope({ clients: () => clients }));
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 
 /** Bodies already read by the scenario layer, per request. */
 const BODIES = new WeakMap<IncomingMessage, Buffer>();
@@ -26,24 +27,65 @@ export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   return body;
 }
 
+const REPLAY = Symbol('mock-provider.replayBody');
+
+async function* replay(chunks: readonly Buffer[]): AsyncGenerator<Buffer> {
+  yield* chunks;
+}
+
+/**
+ * The HTTP listener's request class: a request whose body the scenario layer has read and may have rewritten
+ * replays it to the engine (at prototype level, so every request keeps one object shape).
+ */
+export class ReplayableIncomingMessage extends IncomingMessage {
+  [REPLAY]: readonly Buffer[] | undefined;
+
+  override iterator(options?: { destroyOnReturn?: boolean }): NodeJS.AsyncIterator<Buffer> {
+    const chunks = this[REPLAY];
+    return chunks === undefined ? super.iterator(options) : replay(chunks);
+  }
+
+  override [Symbol.asyncIterator](): NodeJS.AsyncIterator<Buffer> {
+    const chunks = this[REPLAY];
+    return chunks === undefined ? super[Symbol.asyncIterator]() : replay(chunks);
+  }
+}
+
+const streamReadable = Object.getOwnPropertyDescriptor(Readable.prototype, 'readable');
+Object.defineProperty(ReplayableIncomingMessage.prototype, 'readable', {
+  configurable: true,
+  get(this: ReplayableIncomingMessage): boolean {
+    return this[REPLAY] !== undefined || Boolean(streamReadable?.get?.call(this));
+  },
+  set(this: ReplayableIncomingMessage, value: boolean) {
+    streamReadable?.set?.call(this, value);
+  },
+});
+
 /**
  * Makes `body` what the engine reads from `req` (the stream itself is consumed by then). oidc-provider's body
  * parser (`shared/selective_body.js`) reads `req.iterator()` while `req.readable`, and checks the length against
  * `Content-Length`; it falls back to a pre-parsed `req.body` only with a console warning, so the stream is
- * replayed instead. `Content-Length` is set to the (possibly rewritten) body's size.
+ * replayed instead: through {@link ReplayableIncomingMessage} over HTTP, by instance properties on the
+ * in-process transports' requests. `Content-Length` is set to the (possibly rewritten) body's size.
  */
 export function replayRequestBody(req: IncomingMessage, body: Buffer): void {
   BODIES.set(req, body);
   const chunks = body.length === 0 ? [] : [body];
-  const iterate = async function* replay(): AsyncGenerator<Buffer> {
-    yield* chunks;
-  };
-  Object.defineProperties(req, {
-    readable: { value: true, configurable: true },
-    iterator: { value: iterate, configurable: true },
-    [Symbol.asyncIterator]: { value: iterate, configurable: true },
-  });
-  const headers = { ...req.headers, 'content-length': String(body.length) };
-  delete headers['transfer-encoding'];
-  req.headers = headers;
+  if (req instanceof ReplayableIncomingMessage) {
+    req[REPLAY] = chunks;
+  } else {
+    const iterate = (): AsyncGenerator<Buffer> => replay(chunks);
+    Object.defineProperties(req, {
+      readable: { value: true, configurable: true },
+      iterator: { value: iterate, configurable: true },
+      [Symbol.asyncIterator]: { value: iterate, configurable: true },
+    });
+  }
+  const length = String(body.length);
+  if (req.headers['content-length'] !== length || req.headers['transfer-encoding'] !== undefined) {
+    const headers = { ...req.headers, 'content-length': length };
+    delete headers['transfer-encoding'];
+    req.headers = headers;
+  }
 }

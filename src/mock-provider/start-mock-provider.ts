@@ -4,6 +4,7 @@ import { TestkitError } from '../errors.js';
 import { createMockProviderInternals, type MockProviderInternals } from './build-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import { SENT_HEADERS, type TaggedRequest } from './dispatch.js';
+import { ReplayableIncomingMessage } from './request-body.js';
 import type { MockProvider, MockProviderOptions } from './types.js';
 
 /**
@@ -27,7 +28,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 
   // The engine's own handler on the real request and response (the scenario layer is its first middleware).
   // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ IncomingMessage: ReplayableIncomingMessage }, (req, res) => {
     if (internals === undefined) {
       res.statusCode = 500;
       res.setHeader('content-type', 'application/json; charset=utf-8');
@@ -35,8 +36,10 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       return;
     }
     const sent = req.headers;
-    (req as TaggedRequest)[SENT_HEADERS] = sent;
-    req.headers = { ...sent, host: issuerHost, 'x-forwarded-proto': issuerProto, 'x-forwarded-host': issuerHost };
+    if (sent.host !== issuerHost || issuerProto !== 'http' || sent['x-forwarded-proto'] !== undefined || sent['x-forwarded-host'] !== undefined) {
+      (req as TaggedRequest)[SENT_HEADERS] = sent;
+      req.headers = { ...sent, host: issuerHost, 'x-forwarded-proto': issuerProto, 'x-forwarded-host': issuerHost };
+    }
     internals.callback(req, res);
   });
 

@@ -67,12 +67,23 @@ describe("login: 'auto'", () => {
 
 describe('handle()', () => {
   it('returns every Set-Cookie header and the redirect unfollowed', async () => {
-    const provider = await createMockProvider();
+    const provider = await createMockProvider({ login: 'form' });
     open.push(provider);
     const response = await provider.handle(new Request(authorizeUrl(provider)));
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toMatch(/^\/interaction\//);
     expect(response.headers.getSetCookie().length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('completes an automatic login inside the authorization request: one redirect to the client, with the session cookies', async () => {
+    const provider = await createMockProvider();
+    open.push(provider);
+    const response = await provider.handle(new Request(authorizeUrl(provider)));
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe('http://127.0.0.1:9002/callback');
+    expect(location.searchParams.get('code')).toEqual(expect.any(String));
+    expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('_session='))).toBe(true);
   });
 
   it('refuses a request for another origin', async () => {
@@ -218,7 +229,7 @@ describe('recorded requests', () => {
       expect(serialized).not.toContain(secret);
     }
     expect(provider.requests.every((request) => typeof request.status === 'number')).toBe(true);
-    expect(provider.requests.map((request) => request.endpoint)).toEqual(['authorization', 'other', 'other', 'token', 'token', 'resource']);
+    expect(provider.requests.map((request) => request.endpoint)).toEqual(['authorization', 'token', 'token', 'resource']);
     provider.clearRequests();
     expect(provider.requests).toEqual([]);
   });
