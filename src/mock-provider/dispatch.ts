@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
 import type { EngineRequest, EngineResponse } from './inject.js';
-import { readRequestBody, replayRequestBody } from './request-body.js';
+import { knownRequestBody, readRequestBody, replayRequestBody } from './request-body.js';
 import { delay, faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './scenario/quirks.js';
 import type { RequestRecorder } from './scenario/recorder.js';
@@ -75,7 +75,9 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
     const endpoint = endpointOf(ctx.path);
     const sent = req[SENT_HEADERS] ?? req.headers;
     const contentType = header(sent['content-type']);
-    let body = await readRequestBody(req);
+    // The in-process transport knows the body: its stream stays for the engine unless a quirk rewrites the body.
+    const known = knownRequestBody(req);
+    let body = known ?? await readRequestBody(req);
     const recorded = layer.recorder.recordRaw({
       time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
     });
@@ -109,7 +111,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
           body = normalized.body;
         }
       }
-      if (body.length > 0) replayRequestBody(req, body);
+      if (body.length > 0 && body !== known) replayRequestBody(req, body);
 
       for (const route of layer.routes ?? []) {
         if (endpoint === 'other' || !route.endpoints.has(endpoint)) continue;

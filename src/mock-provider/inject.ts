@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject } from 'light-my-request';
+import { setKnownRequestBody } from './request-body.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './dispatch.js';
 
 /** A request as the scenario layer sees it, whichever transport it came from. */
@@ -19,6 +20,8 @@ export interface EngineResponse {
   headers: Record<string, string | string[]>;
   body: Buffer;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -40,6 +43,7 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
     const target = req as TaggedRequest;
     target[SENT_HEADERS] = request.headers;
     if (options.internal === true) target[INTERNAL_REQUEST] = true;
+    setKnownRequestBody(req, hasBody ? request.body : EMPTY);
     handler(req, res);
   };
   const result = await inject(tagged, {

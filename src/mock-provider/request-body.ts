@@ -6,6 +6,23 @@ const BODIES = new WeakMap<IncomingMessage, Buffer>();
 
 const EMPTY = Buffer.alloc(0);
 
+/** Set by the in-process transport: the body it hands the engine's stream, so nobody needs to read that stream twice. */
+export const KNOWN_BODY = Symbol('mock-provider.knownBody');
+
+interface KnownBodyRequest extends IncomingMessage {
+  [KNOWN_BODY]?: Buffer;
+}
+
+/** The body the transport already knows, else undefined (the stream must be read). */
+export function knownRequestBody(req: IncomingMessage): Buffer | undefined {
+  return (req as KnownBodyRequest)[KNOWN_BODY];
+}
+
+/** Tags a request with the body its stream carries. */
+export function setKnownRequestBody(req: IncomingMessage, body: Buffer): void {
+  (req as KnownBodyRequest)[KNOWN_BODY] = body;
+}
+
 /** Whether the request announces a body (a length above 0, or chunked). */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -17,7 +34,7 @@ export function hasBody(req: IncomingMessage): boolean {
  * engine parses it. Returns an empty buffer for a request without body.
  */
 export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
-  const kept = BODIES.get(req);
+  const kept = BODIES.get(req) ?? knownRequestBody(req);
   if (kept !== undefined) return kept;
   if (!hasBody(req)) return EMPTY;
   const chunks: Buffer[] = [];
