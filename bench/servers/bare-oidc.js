@@ -1,6 +1,7 @@
 // The same oidc-provider version bare: the same client, no scenario layer, adapter, dispatch or transport of
 // ours. Only what any oidc-provider deployment must add: an account lookup and a headless auto-approve
 // interaction route (login + consent in one step, as our `login: 'auto'` does), no refresh-token rotation.
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 import { CLIENT } from '../lib/common.js';
@@ -19,7 +20,8 @@ export async function start() {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
       application_type: 'web',
-      id_token_signed_response_alg: 'ES256',
+      // The OpenID Connect default, as ours registers its clients: one RS256 id_token per token response.
+      id_token_signed_response_alg: 'RS256',
     }],
     scopes: ['openid', 'offline_access', 'profile', 'email', ...CLIENT.scopes],
     features: { devInteractions: { enabled: false } },
@@ -30,8 +32,8 @@ export async function start() {
     clockTolerance: 0,
     cookies: { keys: ['bench-cookie-key'] },
     pkce: { required: () => true },
-    jwks: { keys: [await esKey()] },
-    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+    // The keys ours holds: EC P-256 and RSA 2048.
+    jwks: { keys: [signingKey('ec', { namedCurve: 'P-256' }, 'ES256'), signingKey('rsa', { modulusLength: 2048 }, 'RS256')] },
     ttl: { AccessToken: 3600, AuthorizationCode: 60, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600, Session: 600, Interaction: 600, IdToken: 3600 },
   });
   const callback = provider.callback();
@@ -60,8 +62,7 @@ async function autoApprove(provider, req, res) {
   res.writeHead(303, { location: returnTo, 'content-length': 0 }).end();
 }
 
-async function esKey() {
-  const { generateKeyPairSync } = await import('node:crypto');
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'bench-es256' };
+function signingKey(type, options, alg) {
+  const { privateKey } = generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid: `bench-${alg.toLowerCase()}` };
 }
