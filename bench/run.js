@@ -207,7 +207,11 @@ await attempt('cli.mock', () => timeMockRun(settings.cliRuns));
 
 // 5. Memory after many flows on one provider.
 log('memory');
-await attempt('memory', () => runCase('memory.js', [String(settings.memoryFlows)], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+await attempt('memory', () => runCase('memory.js', [String(settings.memoryFlows), 'ours'], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+// The reference: the same flows over loopback HTTP in one process, ours and bare oidc-provider (same client cost).
+for (const kind of ['ours-http', 'bare-http']) {
+  await attempt(`memory.${kind}`, () => runCase('memory.js', [String(settings.memoryFlows), kind], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+}
 
 const rows = buildRows(figures, settings);
 const table = formatTable(rows);

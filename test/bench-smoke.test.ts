@@ -14,7 +14,7 @@ const ROW_IDS = [
   'refresh.opaque.c1', 'refresh.opaque.c32', 'refresh.jwt.c1', 'refresh.jwt.c32', 'flow.c1', 'flow.c32',
   'fixture.started', 'fixture.in-process',
   'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32',
-  'cli.help', 'cli.mock', 'memory',
+  'cli.help', 'cli.mock', 'memory', 'memory.http',
 ];
 
 /** Raw figures behind the rows: each server's refresh/flow runs, fixtures, transports, CLI, memory. */
@@ -23,7 +23,7 @@ const FIGURE_IDS = [
   ...['ours', 'bare', 'peer', 'floor'].flatMap((s) => [`flow.${s}.c1`, `flow.${s}.c32`]),
   'fixture.ours', 'fixture.ours-in-process', 'fixture.peer',
   'transport.http', 'transport.msw', 'transport.nock', 'transport.msw-static',
-  'cli.help', 'cli.mock', 'memory',
+  'cli.help', 'cli.mock', 'memory', 'memory.ours-http', 'memory.bare-http',
 ];
 
 interface Row {
@@ -73,7 +73,7 @@ describe.skipIf(!built)(title, () => {
     const rows = result.rows as Row[];
     expect(rows.map((row) => row.id)).toEqual(ROW_IDS);
     for (const row of rows) {
-      expect(row.ours, row.id).toBeGreaterThan(row.id === 'memory' ? -Infinity : 0);
+      expect(row.ours, row.id).toBeGreaterThan(row.id.startsWith('memory') ? -Infinity : 0);
       expect(row.status, row.id).not.toMatch(/ERROR/);
     }
     for (const id of ['refresh.opaque.c1', 'refresh.opaque.c32', 'flow.c1', 'flow.c32']) {

@@ -91,6 +91,10 @@ export function buildRows(f, settings) {
   rows.push(row('memory', `RSS growth after ${settings.memoryFlows.toLocaleString('en-US')} flows on one provider (after GC)`, 'MB', { ours: growth }, [
     { text: growth === undefined ? '—' : `${num(f.memory?.rssBeforeMb)?.toFixed(0)} → ${num(f.memory?.rssAfterMb)?.toFixed(0)} MB`, target: '< 50 MB', pass: growth === undefined ? undefined : growth < 50, ratio: growth },
   ]));
+  const oursHttp = num(f['memory.ours-http']?.rssGrowthMb);
+  const bareHttp = num(f['memory.bare-http']?.rssGrowthMb);
+  const heap = (figure) => (num(figure?.heapGrowthMb) === undefined ? '?' : `${figure.heapGrowthMb.toFixed(1)}`);
+  rows.push(row('memory.http', `RSS growth after ${settings.memoryFlows.toLocaleString('en-US')} flows over HTTP in one process, ours vs bare (heap used growth)`, 'MB', { ours: oursHttp, bare: bareHttp }, [], oursHttp === undefined || bareHttp === undefined ? '—' : `heap +${heap(f['memory.ours-http'])} vs +${heap(f['memory.bare-http'])} MB; reference`));
   return rows;
 }
 
