@@ -211,12 +211,14 @@ export class RequestRecorder {
 
   #push(entry: RecordedRequest | LazyRecording): void {
     this.#requests.push(entry);
-    if (this.#requests.length > this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
+    // The oldest go in batches (amortised O(1)): one splice per `limit` requests, not a 1000-element shift each.
+    if (this.#requests.length >= 2 * this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
   }
 
-  /** A snapshot of the recorded requests, oldest first. */
+  /** A snapshot of the last `limit` recorded requests, oldest first. */
   get requests(): readonly RecordedRequest[] {
-    return this.#requests.map((entry) => (entry instanceof LazyRecording ? entry.read() : entry));
+    const from = Math.max(0, this.#requests.length - this.#limit);
+    return this.#requests.slice(from).map((entry) => (entry instanceof LazyRecording ? entry.read() : entry));
   }
 
   /** Forgets every recorded request. */
