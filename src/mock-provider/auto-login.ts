@@ -1,8 +1,8 @@
 import type { KoaMiddleware } from 'oidc-provider';
 import type { EngineRequest, EngineResponse } from './inject.js';
-import { INTERACTION_PREFIX } from './interactions.js';
+import { autoResult, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
 
-export interface AutoLoginDeps {
+export interface AutoLoginDeps extends Pick<InteractionDeps, 'provider' | 'users' | 'resource'> {
   /** The issuer's origin. */
   origin: string;
   /** Runs a sub-request through the engine (without the scenario layer). */
@@ -32,6 +32,15 @@ export function autoLoginShortcut(deps: AutoLoginDeps): KoaMiddleware {
     jar.add(header(ctx.req.headers.cookie));
     const setCookies = list(ctx.response.headers['set-cookie']);
     jar.store(setCookies);
+    // The interaction step itself needs no request: the engine's interaction, our auto result, its resume URL
+    // (what `interactionResult` does once it has found the interaction by its cookie).
+    const interaction = await deps.provider.Interaction.find(location.slice(INTERACTION_PREFIX.length));
+    if (interaction !== undefined && `${INTERACTION_PREFIX}${interaction.uid}` === location) {
+      const result = await autoResult(deps, interaction);
+      interaction.result = 'error' in result ? result : { ...interaction.lastSubmission, ...result };
+      await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+      location = interaction.returnTo;
+    }
     let answer: EngineResponse | undefined;
     for (let hop = 0; hop < MAX_HOPS && location !== undefined; hop += 1) {
       const url = new URL(location, deps.origin);

@@ -110,7 +110,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));
-  if (login === 'auto') engine.use(autoLoginShortcut({ origin, engine: layer.engine }));
+  if (login === 'auto') engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(defaultScope({ clients: () => clients }));
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));

@@ -88,19 +88,26 @@ export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
 }
 
 async function autoComplete(ctx: KoaContext, deps: InteractionDeps, details: InteractionDetails): Promise<void> {
+  await finish(ctx, deps, await autoResult(deps, details));
+}
+
+/**
+ * What `login: 'auto'` answers an interaction with: log in (the session's user, else the `login_hint` user,
+ * else the first) and grant every requested scope; `access_denied` when there is no such user.
+ */
+export async function autoResult(deps: Pick<InteractionDeps, 'provider' | 'users' | 'resource'>, details: InteractionDetails): Promise<InteractionResults> {
   const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
   const users = deps.users();
   const accountId = details.session?.accountId ?? (hint !== undefined && hint !== '' ? hint : users[0]?.id);
   if (accountId === undefined || !users.some((user) => user.id === accountId)) {
-    await finish(ctx, deps, { error: 'access_denied', error_description: `No mock user "${accountId ?? ''}" to log in as.` });
-    return;
+    return { error: 'access_denied', error_description: `No mock user "${accountId ?? ''}" to log in as.` };
   }
   const grantId = await grantAll(deps, details, accountId);
-  await finish(ctx, deps, { login: { accountId }, consent: { grantId } });
+  return { login: { accountId }, consent: { grantId } };
 }
 
 /** Grants every scope of the request (including refresh): the consent a test wants unless it asks for a page. */
-async function grantAll(deps: InteractionDeps, details: InteractionDetails, accountId: string): Promise<string> {
+async function grantAll(deps: Pick<InteractionDeps, 'provider' | 'resource'>, details: InteractionDetails, accountId: string): Promise<string> {
   const clientId = String(details.params.client_id);
   const { Grant } = deps.provider;
   const existing = details.grantId === undefined ? undefined : await Grant.find(details.grantId);

@@ -75,6 +75,17 @@ declare module 'oidc-provider' {
     lastSubmission?: Record<string, unknown>;
   }
 
+  export interface InteractionInstance extends InteractionDetails {
+    exp: number;
+    returnTo: string;
+    result?: InteractionResults;
+    save(ttl: number): Promise<string>;
+  }
+
+  export interface InteractionConstructor {
+    find(id: string): Promise<InteractionInstance | undefined>;
+  }
+
   export interface InteractionResults {
     login?: { accountId: string; remember?: boolean };
     consent?: { grantId?: string };
@@ -128,6 +139,7 @@ declare module 'oidc-provider' {
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     readonly Grant: GrantConstructor;
     readonly Client: ClientConstructor;
+    readonly Interaction: InteractionConstructor;
   }
 
   export const errors: { InvalidTarget: new (description?: string) => Error; InvalidScope: new (description: string, scope: string) => Error } & Record<string, new (description?: string) => Error>;
