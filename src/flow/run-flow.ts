@@ -119,15 +119,15 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
       }
     }
     const { tokens, redirectUri } = await login(authorization, where, account ?? {}, options, edges, reporter);
-    await save(config.path, accountName, tokens, reporter);
+    await save(config.path, accountName, tokens, reporter, true);
     return { ...base, mode: 'login', redirectUri, tokens };
   } finally {
     await lock.release();
   }
 }
 
-async function save(configPath: string, accountName: string, tokens: TokenSet, reporter: FlowReporter) {
-  await saveTokens({ configPath, accountName, tokens });
+async function save(configPath: string, accountName: string, tokens: TokenSet, reporter: FlowReporter, replace = false) {
+  await saveTokens({ configPath, accountName, tokens, replace });
   reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
 }
 
@@ -156,7 +156,7 @@ async function refreshStoredToken(
     reporter.succeed('refresh', 'Access token refreshed');
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
   } catch (error) {
-    if (!isTestkitError(error, 'TOKEN_ENDPOINT_ERROR') || error.details.error !== 'invalid_grant') throw error;
+    if (!isTestkitError(error, 'TOKEN_ENDPOINT_ERROR') || error.details.oauthError !== 'invalid_grant') throw error;
     const message = `The provider rejected the stored refresh token (invalid_grant${
       error.details.error_description ? `: ${String(error.details.error_description)}` : ''
     }).`;

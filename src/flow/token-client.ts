@@ -132,7 +132,7 @@ export async function processTokenResponse(response: Response, options: ProcessT
       'TOKEN_ENDPOINT_ERROR',
       `The token endpoint ${where} answered HTTP ${status} with error "${error}"` +
         `${description ? `: ${sentence(description)}` : '.'} ${errorHint(error, options.grantType)}`,
-      { details: { status, error, error_description: description, error_uri: uri } },
+      { details: { status, error, oauthError: ERROR_ALIASES[error] ?? error, error_description: description, error_uri: uri } },
     );
   }
 
@@ -230,6 +230,7 @@ const ERROR_ALIASES: Record<string, string> = {
   invalid_client_id: 'invalid_client', // Slack
   bad_client_secret: 'invalid_client', // Slack
   invalid_refresh_token: 'invalid_grant', // Slack
+  bad_refresh_token: 'invalid_grant', // GitHub
 };
 
 function errorHint(providerError: string, grantType: string): string {

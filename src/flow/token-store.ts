@@ -26,6 +26,8 @@ export interface SaveTokensOptions {
   /** Test account to write, e.g. `development` (or `mock` under `--mock`). */
   accountName: string;
   tokens: TokenSet;
+  /** A login (true) replaces every reserved field; a refresh (default) keeps those the response lacks. */
+  replace?: boolean;
 }
 
 export interface ConfigLock {
@@ -47,7 +49,7 @@ export interface ConfigLock {
  * try { await saveTokens({ configPath: config.path, accountName: 'development', tokens }); }
  * finally { await lock.release(); }
  */
-export async function saveTokens({ configPath, accountName, tokens }: SaveTokensOptions): Promise<void> {
+export async function saveTokens({ configPath, accountName, tokens, replace }: SaveTokensOptions): Promise<void> {
   const path = resolve(configPath);
   let text: string;
   try {
@@ -84,6 +86,10 @@ export async function saveTokens({ configPath, accountName, tokens }: SaveTokens
   } else {
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined) next = editValue(next, ['testAccounts', accountName, name], value, formatting);
+      // A new login is a new grant: what it did not return must not survive from the old one.
+      else if (replace === true && Object.hasOwn(account as object, name)) {
+        next = editValue(next, ['testAccounts', accountName, name], undefined, formatting);
+      }
     }
     const hasExtra = Object.keys(tokens.extra).length > 0;
     if (hasExtra || Object.hasOwn(account as object, 'oauth2ExtraParameters')) {

@@ -221,7 +221,7 @@ describe('processTokenResponse', () => {
     expect(caught.message).toContain(error);
     if (description) expect(caught.message).toContain(description);
     expect(caught.message).toMatch(hint);
-    expect(caught.details).toEqual({ status, error, error_description: description, error_uri: 'https://p.test/e' });
+    expect(caught.details).toEqual({ status, error, oauthError: expect.any(String), error_description: description, error_uri: 'https://p.test/e' });
   });
 
   it('suggests --reauth when a refresh token is rejected', async () => {
@@ -251,6 +251,13 @@ describe('processTokenResponse', () => {
     expect(caught.message).toContain('tokenUrl');
     expect(caught.message).toContain('responseContentType');
     expect(caught.details).toMatchObject({ status: served.status });
+  });
+
+  it.each([['invalid_grant'], ['invalid_refresh_token'], ['bad_refresh_token']])('normalises the provider error %s to invalid_grant for callers', async (error) => {
+    answer = { status: 400, contentType: 'application/json', body: JSON.stringify({ error }) };
+    const caught = await failure(exchange());
+    expect(caught.details.oauthError).toBe('invalid_grant');
+    expect(caught.details.error).toBe(error);
   });
 
   it('keeps a provider error description on one line, ending it with one full stop', async () => {

@@ -160,6 +160,15 @@ describe('saveTokens', () => {
   });
 });
 
+describe('saveTokens after a new login', () => {
+  it('removes a refresh token, scope and expiry the new grant did not return, keeping other keys', async () => {
+    await writeFile(file, JSON.stringify({ testAccounts: { development: { domain: 'acme', accessToken: 'old', refreshToken: 'old-refresh', scope: 'old:scope', expiresIn: 99 } } }, null, 2));
+    await saveTokens({ configPath: file, accountName: 'development', tokens: { accessToken: 'new-access', tokenType: 'bearer', extra: {} }, replace: true });
+    const account = JSON.parse(await readFile(file, 'utf8')).testAccounts.development;
+    expect(account).toEqual({ domain: 'acme', accessToken: 'new-access', tokenType: 'bearer' });
+  });
+});
+
 describe('acquireConfigLock', () => {
   it('fails fast with LOCKED while another run holds the lock, and can be taken again after release', async () => {
     await writeFile(file, '{}\n');
