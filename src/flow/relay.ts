@@ -5,7 +5,7 @@ import { escapeHtml, sendHtmlPage } from './html-page.js';
 import { listen, urlHost } from './listen.js';
 
 /** Parameters of an authorization response that the relay copies, unchanged, onto the callback URL. */
-const RELAYED_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri'] as const;
+const RELAYED_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss'] as const;
 
 /** ngrok's public domains: the tunnel URL is `https://<name>.<one of these>`. */
 const NGROK_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ngrok\.io|ngrok\.app|ngrok-free\.app|ngrok\.dev|ngrok-free\.dev)$/;

@@ -67,12 +67,13 @@ describe('relay server', () => {
 
   it('relays code and state unchanged to the callback in state', async () => {
     const state = stateFor('https://abcd.ngrok-free.app/callback');
-    const response = await hit({ code: 'c0de/+=&x', state, unrelated: 'dropped' });
+    const response = await hit({ code: 'c0de/+=&x', state, iss: 'https://provider.test', unrelated: 'dropped' });
     expect(response.status).toBe(302);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const location = new URL(response.headers.get('location') ?? '');
     expect(location.origin + location.pathname).toBe('https://abcd.ngrok-free.app/callback');
-    expect(Object.fromEntries(location.searchParams)).toEqual({ code: 'c0de/+=&x', state });
+    // iss (RFC 9207) travels too, so the CLI side can check it against the provider it expects.
+    expect(Object.fromEntries(location.searchParams)).toEqual({ code: 'c0de/+=&x', state, iss: 'https://provider.test' });
   });
 
   it('relays error parameters unchanged', async () => {
