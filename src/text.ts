@@ -21,3 +21,14 @@ export function oneLine(text: string, max = 300): string {
 export function sentence(text: string): string {
   return /[.!?…]$/.test(text) ? text : `${text}.`;
 }
+
+/**
+ * A URL for messages: origin and path only, since query strings may carry secrets (codes, tokens, api keys).
+ *
+ * @example
+ * displayUrl('https://p.test/token?client_secret=x') // 'https://p.test/token'
+ */
+export function displayUrl(value: string): string {
+  const url = URL.parse(value);
+  return url === null ? (value.split('?')[0] ?? value) : `${url.origin}${url.pathname}`;
+}

@@ -1,5 +1,5 @@
 import { TestkitError, isTestkitError } from '../errors.js';
-import { oneLine } from '../text.js';
+import { displayUrl, oneLine } from '../text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
@@ -302,12 +302,3 @@ function requireHttpUrl(value: string, where: string): void {
   }
 }
 
-/** A URL for display: origin and path only (query strings may carry secrets). */
-function displayUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}

@@ -1,5 +1,5 @@
 import { TestkitError } from '../errors.js';
-import { oneLine, sentence } from '../text.js';
+import { displayUrl, oneLine, sentence } from '../text.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
 export type TokenGrant =
@@ -169,15 +169,6 @@ export async function processTokenResponse(response: Response, options: ProcessT
   return tokens;
 }
 
-/** The URL to show in messages: origin and path only, so query-string secrets and userinfo never leak. */
-function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return url.split('?')[0] ?? url;
-  }
-}
 
 function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
