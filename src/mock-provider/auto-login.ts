@@ -1,6 +1,66 @@
-import type { KoaMiddleware } from 'oidc-provider';
+import type { GrantInstance, KoaMiddleware } from 'oidc-provider';
+import { interactionPolicy } from 'oidc-provider';
+import { mockAccount } from './engine-config.js';
 import type { EngineRequest, EngineResponse } from './inject.js';
-import { autoResult, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
+import { autoResult, grantAll, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
+import type { MockUser } from './types.js';
+
+/** What the sign-in step reads and writes on oidc-provider's request context (it ships no types). */
+interface AuthorizationContext {
+  route: string;
+  prompts: Set<string>;
+  params: Record<string, unknown> & { client_id: string };
+  session: {
+    accountId?: string;
+    readonly new?: boolean;
+    loginAccount(details: { accountId: string }): void;
+    resetIdentifier(): void;
+    ensureClientContainer(clientId: string): void;
+    grantIdFor(clientId: string, grantId: string): void;
+  };
+  provider: { Grant: { new (properties: { accountId: string; clientId: string }): GrantInstance; find(id: string): Promise<GrantInstance | undefined> } };
+  entity(name: 'Account' | 'Grant', value: unknown): void;
+}
+
+/** Parameters that ask for something `login: 'auto'` leaves to the interaction (and its engine checks). */
+const INTERACTIVE_PARAMS = ['max_age', 'id_token_hint', 'claims', 'acr_values'] as const;
+
+/**
+ * `login: 'auto'` inside the authorization request itself: the engine's policy (login, then consent) gets a
+ * first step that, for a plain request without a signed-in user, signs in the `login_hint` user (else the first
+ * user) and grants every requested scope, exactly what the interaction would answer (`autoResult`) and the
+ * resume would apply (`loginAccount`, a fresh session id, the grant on the session). The engine's own login and
+ * consent checks then pass and `/auth` issues the code at once: no interaction is stored, no resume runs.
+ * Anything else — a `prompt`, `max_age`, `id_token_hint`, `claims`, `acr_values`, an unknown `login_hint`, a
+ * user already signed in — is left to the engine, which asks for the interaction that `autoLoginShortcut`
+ * completes.
+ */
+export function autoLoginPolicy(deps: { users: () => readonly MockUser[]; resource: string | undefined }): interactionPolicy.Policy {
+  const policy = interactionPolicy.base();
+  const signIn = new interactionPolicy.Check('auto_login', 'login: auto signs a mock user in', async (ctx) => {
+    await autoSignIn(ctx.oidc as unknown as AuthorizationContext, deps);
+    return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+  });
+  policy.add(new interactionPolicy.Prompt({ name: 'auto_login' }, signIn), 0);
+  return policy;
+}
+
+async function autoSignIn(oidc: AuthorizationContext, deps: { users: () => readonly MockUser[]; resource: string | undefined }): Promise<void> {
+  const { session, params } = oidc;
+  if (oidc.route !== 'authorization' || session.accountId !== undefined || oidc.prompts.size > 0) return;
+  if (INTERACTIVE_PARAMS.some((name) => params[name] !== undefined)) return;
+  const users = deps.users();
+  const hint = typeof params.login_hint === 'string' && params.login_hint !== '' ? params.login_hint : undefined;
+  const account = mockAccount(users, hint ?? users[0]?.id ?? '');
+  if (account === undefined) return;
+  session.loginAccount({ accountId: account.accountId });
+  if (session.new !== true) session.resetIdentifier();
+  oidc.entity('Account', account);
+  const grant = await grantAll({ provider: oidc.provider, resource: deps.resource }, params, undefined, account.accountId);
+  session.ensureClientContainer(params.client_id);
+  session.grantIdFor(params.client_id, grant.jti);
+  oidc.entity('Grant', grant);
+}
 
 export interface AutoLoginDeps extends Pick<InteractionDeps, 'provider' | 'users' | 'resource'> {
   /** The issuer's origin. */
@@ -13,7 +73,8 @@ export interface AutoLoginDeps extends Pick<InteractionDeps, 'provider' | 'users
 const MAX_HOPS = 3;
 
 /**
- * `login: 'auto'` without the browser round trips: when the engine answers an authorization request with a
+ * `login: 'auto'` when the engine still asks for an interaction (see `autoLoginPolicy` for when it does not),
+ * without the browser round trips: when the engine answers an authorization request with a
  * redirect to our own interaction, this middleware follows that redirect and the resume redirect after it
  * in-process, as the browser would (a cookie jar carries the engine's interaction and session cookies), and
  * answers the authorization request with the last answer — normally the redirect to the client's redirect URI —

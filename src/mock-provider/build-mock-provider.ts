@@ -11,7 +11,7 @@ import { scenarioMiddleware, type ScenarioLayer } from './dispatch.js';
 import { defaultScope } from './default-scope.js';
 import { engineConfiguration } from './engine-config.js';
 import { addEngineScopes } from './engine-scopes.js';
-import { autoLoginShortcut } from './auto-login.js';
+import { autoLoginPolicy, autoLoginShortcut } from './auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './headless.js';
 import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './inject.js';
 import { interactionRoutes } from './interactions.js';
@@ -93,6 +93,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     rotateRefreshTokens,
     jwtResource: format === 'jwt' ? resourceUrl : undefined,
     onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
+    interactionPolicy: login === 'auto' ? autoLoginPolicy({ users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }) : undefined,
   }));
   engine.proxy = true;
   // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).

@@ -27,6 +27,15 @@ export interface EngineSettings {
   /** Resource indicator of JWT access tokens, undefined for opaque ones. */
   jwtResource: string | undefined;
   onJwtIssued: (jti: string, ttlSeconds: number) => void;
+  /** `interactions.policy`; the engine's default (login, then consent) when undefined. */
+  interactionPolicy?: unknown[] | undefined;
+}
+
+/** The account oidc-provider's `findAccount` resolves for a user id, or undefined for an unknown user. */
+export function mockAccount(users: readonly MockUser[], sub: string): { accountId: string; claims(): Promise<Record<string, unknown>> } | undefined {
+  const user = users.find((candidate) => candidate.id === sub);
+  if (user === undefined) return undefined;
+  return { accountId: sub, claims: async () => ({ ...user.claims, sub }) };
 }
 
 interface TokenLike {
@@ -61,9 +70,7 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
       id_token_signed_response_alg: 'RS256',
     },
     async findAccount(_ctx: unknown, sub: string) {
-      const user = settings.users().find((candidate) => candidate.id === sub);
-      if (user === undefined) return undefined;
-      return { accountId: sub, claims: async () => ({ ...user.claims, sub }) };
+      return mockAccount(settings.users(), sub);
     },
     // Refresh tokens whenever the client may refresh: no `offline_access`, no `prompt=consent` (the trap).
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
@@ -84,7 +91,10 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
       DeviceCode: DEFAULT_SESSION_TTL,
       BackchannelAuthenticationRequest: DEFAULT_SESSION_TTL,
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}${interaction.uid}`,
+      ...(settings.interactionPolicy === undefined ? {} : { policy: settings.interactionPolicy }),
+    },
     // Browser-based test clients (SPAs, Playwright pages) may call the token endpoint from any origin; a mock guards nothing.
     clientBasedCORS: () => true,
     extraTokenClaims: async (_ctx: unknown, token: TokenLike) => {

@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { InteractionDetails, InteractionResults, KoaContext, KoaMiddleware } from 'oidc-provider';
+import type { GrantInstance, InteractionDetails, InteractionResults, KoaContext, KoaMiddleware } from 'oidc-provider';
 import { readRequestBody } from './request-body.js';
 import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './scenario/pages.js';
 import type { MockUser } from './types.js';
@@ -82,7 +82,7 @@ export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
         sendPage(ctx, 200, loginPage(deps, details));
         return;
       }
-      await finish(ctx, deps, { consent: { grantId: await grantAll(deps, details, accountId) } });
+      await finish(ctx, deps, { consent: { grantId: (await grantAll(deps, details.params, details.grantId, accountId)).jti } });
     }
   };
 }
@@ -102,22 +102,31 @@ export async function autoResult(deps: Pick<InteractionDeps, 'provider' | 'users
   if (accountId === undefined || !users.some((user) => user.id === accountId)) {
     return { error: 'access_denied', error_description: `No mock user "${accountId ?? ''}" to log in as.` };
   }
-  const grantId = await grantAll(deps, details, accountId);
-  return { login: { accountId }, consent: { grantId } };
+  const grant = await grantAll(deps, details.params, details.grantId, accountId);
+  return { login: { accountId }, consent: { grantId: grant.jti } };
 }
 
-/** Grants every scope of the request (including refresh): the consent a test wants unless it asks for a page. */
-async function grantAll(deps: Pick<InteractionDeps, 'provider' | 'resource'>, details: InteractionDetails, accountId: string): Promise<string> {
-  const clientId = String(details.params.client_id);
+/**
+ * Grants every scope of the request (including refresh), extending the grant `grantId` if there is one, and
+ * saves it: the consent a test wants unless it asks for a page.
+ */
+export async function grantAll(
+  deps: { provider: Pick<Provider, 'Grant'>; resource: string | undefined },
+  params: InteractionDetails['params'],
+  grantId: string | undefined,
+  accountId: string,
+): Promise<GrantInstance> {
+  const clientId = String(params.client_id);
   const { Grant } = deps.provider;
-  const existing = details.grantId === undefined ? undefined : await Grant.find(details.grantId);
+  const existing = grantId === undefined ? undefined : await Grant.find(grantId);
   const grant = existing ?? new Grant({ accountId, clientId });
-  const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
+  const scope = typeof params.scope === 'string' ? params.scope : '';
   if (scope !== '') grant.addOIDCScope(scope);
-  const requested = details.params.resource;
+  const requested = params.resource;
   const resources = typeof requested === 'string' ? [requested] : Array.isArray(requested) ? requested.map(String) : deps.resource === undefined ? [] : [deps.resource];
   for (const resource of resources) grant.addResourceScope(resource, scope);
-  return grant.save();
+  await grant.save();
+  return grant;
 }
 
 function renderPrompt(ctx: KoaContext, deps: InteractionDeps, details: InteractionDetails): void {

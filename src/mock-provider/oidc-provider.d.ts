@@ -142,6 +142,24 @@ declare module 'oidc-provider' {
     readonly Interaction: InteractionConstructor;
   }
 
+  /** The interaction policy builder (`interactions.policy`): prompts in order, each with its checks. */
+  export namespace interactionPolicy {
+    class Check {
+      constructor(reason: string, description: string, check: (ctx: KoaContext) => boolean | Promise<boolean>);
+      static readonly REQUEST_PROMPT: true;
+      static readonly NO_NEED_TO_PROMPT: false;
+    }
+    class Prompt {
+      constructor(options: { name: string; requestable?: boolean }, ...checks: Check[]);
+      readonly name: string;
+    }
+    interface Policy extends Array<Prompt> {
+      add(prompt: Prompt, index?: number): void;
+      get(name: string): Prompt | undefined;
+    }
+    function base(): Policy;
+  }
+
   export const errors: { InvalidTarget: new (description?: string) => Error; InvalidScope: new (description: string, scope: string) => Error } & Record<string, new (description?: string) => Error>;
 }
 

@@ -63,6 +63,51 @@ describe("login: 'auto'", () => {
     expect((await provider.lookupAccessToken(tokens.access_token))?.accountId).toBe('bob');
     await expect(provider.getTokens({ user: 'nobody' })).rejects.toMatchObject({ code: 'MOCK_PROVIDER', details: { error: 'access_denied' } });
   });
+
+  const cookieNames = (response: Response): string[] => response.headers.getSetCookie().map((cookie) => cookie.slice(0, cookie.indexOf('=')));
+  const cookiePairs = (response: Response): string => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+  const callback = (response: Response): URLSearchParams => {
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(`${location.origin}${location.pathname}`).toBe('http://127.0.0.1:9002/callback');
+    return location.searchParams;
+  };
+
+  it('signs in within the authorization request (no interaction stored) and the session user stays signed in', async () => {
+    const provider = await createMockProvider({ users: [{ id: 'alice' }, { id: 'bob' }] });
+    open.push(provider);
+    const first = await provider.handle(new Request(authorizeUrl(provider, { scope: 'openid profile' })));
+    expect(callback(first).get('code')).toEqual(expect.any(String));
+    expect(cookieNames(first).filter((name) => name.startsWith('_interaction'))).toEqual([]);
+    // Same browser, another login_hint: the signed-in user wins, as with the interaction.
+    const again = await provider.handle(new Request(authorizeUrl(provider, { scope: 'openid profile', login_hint: 'bob' }), { headers: { cookie: cookiePairs(first) } }));
+    const code = callback(again).get('code') ?? '';
+    const exchanged = await provider.handle(new Request(provider.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('mock-client', 'mock-secret') },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9002/callback' }),
+    }));
+    const tokens = (await exchanged.json()) as { access_token: string; scope: string };
+    expect(tokens.scope).toBe('openid profile');
+    expect((await provider.lookupAccessToken(tokens.access_token))?.accountId).toBe('alice');
+  });
+
+  it.each([
+    ['prompt=login', { prompt: 'login' }],
+    ['max_age', { max_age: '0' }],
+  ])('leaves %s to the interaction, still completed automatically', async (_name, params) => {
+    const provider = await createMockProvider();
+    open.push(provider);
+    const response = await provider.handle(new Request(authorizeUrl(provider, params)));
+    expect(callback(response).get('code')).toEqual(expect.any(String));
+    expect(cookieNames(response)).toContain('_interaction');
+  });
+
+  it('answers prompt=none without a signed-in user with login_required', async () => {
+    const provider = await createMockProvider();
+    open.push(provider);
+    const response = await provider.handle(new Request(authorizeUrl(provider, { prompt: 'none' })));
+    expect(callback(response).get('error')).toBe('login_required');
+  });
 });
 
 describe('handle()', () => {
