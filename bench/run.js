@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServer, runCase } from './lib/child.js';
-import { ROOT, loopFor, median } from './lib/common.js';
+import { ROOT, SCOPES, loopFor, median } from './lib/common.js';
 import { fullFlow, refreshParams, tokenRequest } from './lib/flow-client.js';
 import { cannonRefresh, loopFlows } from './lib/throughput.js';
 import { timeHelp, timeMockRun } from './lib/cli-timing.js';
@@ -57,22 +57,32 @@ async function attempt(id, fn) {
 }
 
 const SERVERS = [
-  { column: 'ours', kind: 'ours', options: { accessTokenFormat: 'opaque' }, flows: true },
-  { column: 'oursJwt', kind: 'ours', options: { accessTokenFormat: 'jwt' }, flows: false },
-  { column: 'bare', kind: 'bare-oidc', options: {}, flows: true },
-  { column: 'peer', kind: 'peer', options: {}, flows: true },
-  { column: 'floor', kind: 'floor', options: {}, flows: true },
+  { column: 'ours', kind: 'ours', options: { accessTokenFormat: 'opaque' }, flows: true, oidc: true },
+  { column: 'oursJwt', kind: 'ours', options: { accessTokenFormat: 'jwt' }, flows: false, oidc: false },
+  { column: 'bare', kind: 'bare-oidc', options: {}, flows: true, oidc: true },
+  { column: 'peer', kind: 'peer', options: {}, flows: true, oidc: true },
+  { column: 'floor', kind: 'floor', options: {}, flows: true, oidc: false },
+];
+
+/**
+ * The scope variants every throughput case runs in: plain OAuth 2 scopes (what a connector asks for; case ids
+ * `refresh.*`, `flow.*`) and an OpenID Connect login with an id_token on the exchange and on every refresh
+ * (`refresh-oidc.*`, `flow-oidc.*`, on the servers marked `oidc`).
+ */
+const VARIANTS = [
+  { suffix: '', scope: SCOPES.oauth, applies: () => true },
+  { suffix: '-oidc', scope: SCOPES.oidc, applies: (spec) => spec.oidc },
 ];
 
 /** A pool of refresh tokens, each from its own real flow (own grant), checked to survive reuse (no rotation). */
-async function mintPool(server, size) {
+async function mintPool(server, size, scope) {
   const pool = [];
   await loopFor({
     concurrency: 8,
     durationMs: 60_000,
     maxOps: size,
     task: async () => {
-      const tokens = await fullFlow(server.info);
+      const tokens = await fullFlow(server.info, { scope });
       if (typeof tokens.refresh_token !== 'string') throw new Error('the flow returned no refresh_token');
       pool.push(tokens.refresh_token);
     },
@@ -95,9 +105,13 @@ async function measureThroughput() {
   const samples = {};
   const running = [];
   const add = (id, sample) => (samples[id] ??= []).push(sample);
+  const caseIds = (spec) => VARIANTS.filter((v) => v.applies(spec)).flatMap((v) => [
+    ...CONCURRENCIES.map((c) => `refresh${v.suffix}.${spec.column}.c${c}`),
+    ...(spec.flows ? CONCURRENCIES.map((c) => `flow${v.suffix}.${spec.column}.c${c}`) : []),
+  ]);
   try {
     for (const spec of SERVERS) {
-      const ids = [...CONCURRENCIES.map((c) => `refresh.${spec.column}.c${c}`), ...(spec.flows ? CONCURRENCIES.map((c) => `flow.${spec.column}.c${c}`) : [])];
+      const ids = caseIds(spec);
       if (!ids.some(wanted)) continue;
       log(`start ${spec.column} (${spec.kind})`);
       try {
@@ -111,45 +125,48 @@ async function measureThroughput() {
     for (let round = 1; round <= settings.rounds; round += 1) {
       log(`throughput round ${round}/${settings.rounds}`);
       const warmupSec = round === 1 ? settings.warmupSec : 0;
-      // A fresh pool every round, on every server alike: oidc-provider's own in-memory adapter (bare) is an LRU
-      // of 1000 entries, so the flows of the previous round evict the previous pool.
-      for (const spec of running) {
-        if (spec.failed) continue;
-        try {
-          spec.pool = await mintPool(spec.server, settings.poolSize);
-        } catch (error) {
-          spec.pool = undefined;
-          log(`  ${spec.column}: could not mint a refresh-token pool: ${error?.message ?? error}`);
-        }
-      }
-      for (const connections of CONCURRENCIES) {
-        for (const spec of running) {
-          const id = `refresh.${spec.column}.c${connections}`;
-          if (spec.failed || !wanted(id)) continue;
+      for (const variant of VARIANTS) {
+        const servers = running.filter((spec) => !spec.failed && variant.applies(spec));
+        // A fresh pool every round, on every server alike: oidc-provider's own in-memory adapter (bare) is an LRU
+        // of 1000 entries, so the flows of the previous round evict the previous pool.
+        for (const spec of servers) {
+          if (!CONCURRENCIES.some((c) => wanted(`refresh${variant.suffix}.${spec.column}.c${c}`))) continue;
           try {
-            if (!spec.pool) throw new Error('no refresh-token pool');
-            const result = await cannonRefresh({ tokenUrl: spec.server.info.tokenUrl, refreshTokens: spec.pool, connections, durationSec: settings.durationSec, warmupSec });
-            if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
-            add(id, result);
-            log(`  ${id}: ${Math.round(result.perSecond)}/s`);
+            spec.pool = await mintPool(spec.server, settings.poolSize, variant.scope);
           } catch (error) {
-            add(id, { error: String(error?.message ?? error) });
-            log(`  ${id}: FAILED ${error?.message ?? error}`);
+            spec.pool = undefined;
+            log(`  ${spec.column}: could not mint a refresh-token pool: ${error?.message ?? error}`);
           }
         }
-      }
-      for (const concurrency of CONCURRENCIES) {
-        for (const spec of running) {
-          const id = `flow.${spec.column}.c${concurrency}`;
-          if (spec.failed || !spec.flows || !wanted(id)) continue;
-          try {
-            const run = await loopFlows({ endpoints: spec.server.info, concurrency, durationMs: settings.flowDurationMs, warmupFlows: round === 1 ? settings.warmupFlows : 0 });
-            if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
-            add(id, { perSecond: run.perSecond, flows: run.done, seconds: run.seconds });
-            log(`  ${id}: ${Math.round(run.perSecond)}/s`);
-          } catch (error) {
-            add(id, { error: String(error?.message ?? error) });
-            log(`  ${id}: FAILED ${error?.message ?? error}`);
+        for (const connections of CONCURRENCIES) {
+          for (const spec of servers) {
+            const id = `refresh${variant.suffix}.${spec.column}.c${connections}`;
+            if (!wanted(id)) continue;
+            try {
+              if (!spec.pool) throw new Error('no refresh-token pool');
+              const result = await cannonRefresh({ tokenUrl: spec.server.info.tokenUrl, refreshTokens: spec.pool, connections, durationSec: settings.durationSec, warmupSec });
+              if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
+              add(id, result);
+              log(`  ${id}: ${Math.round(result.perSecond)}/s`);
+            } catch (error) {
+              add(id, { error: String(error?.message ?? error) });
+              log(`  ${id}: FAILED ${error?.message ?? error}`);
+            }
+          }
+        }
+        for (const concurrency of CONCURRENCIES) {
+          for (const spec of servers) {
+            const id = `flow${variant.suffix}.${spec.column}.c${concurrency}`;
+            if (!spec.flows || !wanted(id)) continue;
+            try {
+              const run = await loopFlows({ endpoints: spec.server.info, scope: variant.scope, concurrency, durationMs: settings.flowDurationMs, warmupFlows: round === 1 ? settings.warmupFlows : 0 });
+              if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
+              add(id, { perSecond: run.perSecond, flows: run.done, seconds: run.seconds });
+              log(`  ${id}: ${Math.round(run.perSecond)}/s`);
+            } catch (error) {
+              add(id, { error: String(error?.message ?? error) });
+              log(`  ${id}: FAILED ${error?.message ?? error}`);
+            }
           }
         }
       }
@@ -219,7 +236,7 @@ const result = {
   generatedAt: new Date().toISOString(),
   quick,
   machine: machineInfo,
-  settings: { ...settings, concurrencies: CONCURRENCIES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); plus a pool of refresh tokens per server, each minted by its own real flow, used round-robin' },
+  settings: { ...settings, concurrencies: CONCURRENCIES, scopes: SCOPES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); plus a pool of refresh tokens per server, each minted by its own real flow, used round-robin' },
   elapsedSec: (Date.now() - started) / 1000,
   figures,
   rows,

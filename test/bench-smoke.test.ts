@@ -11,7 +11,8 @@ const built = ['dist/mock-provider/index.js', 'dist/msw/index.js', 'dist/nock/in
 
 /** Every row `bench/run.js` must report, quick or not. */
 const ROW_IDS = [
-  'refresh.opaque.c1', 'refresh.opaque.c32', 'refresh.jwt.c1', 'refresh.jwt.c32', 'flow.c1', 'flow.c32',
+  'refresh.opaque.c1', 'refresh.opaque.c32', 'refresh-oidc.opaque.c1', 'refresh-oidc.opaque.c32', 'refresh.jwt.c1', 'refresh.jwt.c32',
+  'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32',
   'fixture.started', 'fixture.in-process',
   'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32',
   'cli.help', 'cli.mock', 'memory', 'memory.http',
@@ -21,6 +22,7 @@ const ROW_IDS = [
 const FIGURE_IDS = [
   ...['ours', 'oursJwt', 'bare', 'peer', 'floor'].flatMap((s) => [`refresh.${s}.c1`, `refresh.${s}.c32`]),
   ...['ours', 'bare', 'peer', 'floor'].flatMap((s) => [`flow.${s}.c1`, `flow.${s}.c32`]),
+  ...['ours', 'bare', 'peer'].flatMap((s) => [`refresh-oidc.${s}.c1`, `refresh-oidc.${s}.c32`, `flow-oidc.${s}.c1`, `flow-oidc.${s}.c32`]),
   'fixture.ours', 'fixture.ours-in-process', 'fixture.peer',
   'transport.http', 'transport.msw', 'transport.nock', 'transport.msw-static',
   'cli.help', 'cli.mock', 'memory', 'memory.ours-http', 'memory.bare-http',
@@ -76,7 +78,7 @@ describe.skipIf(!built)(title, () => {
       expect(row.ours, row.id).toBeGreaterThan(row.id.startsWith('memory') ? -Infinity : 0);
       expect(row.status, row.id).not.toMatch(/ERROR/);
     }
-    for (const id of ['refresh.opaque.c1', 'refresh.opaque.c32', 'flow.c1', 'flow.c32']) {
+    for (const id of ['refresh.opaque.c1', 'refresh.opaque.c32', 'refresh-oidc.opaque.c1', 'refresh-oidc.opaque.c32', 'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32']) {
       const row = rows.find((candidate) => candidate.id === id) as Row & { bare?: number; peer?: number; floor?: number };
       expect(row.bare, id).toBeGreaterThan(0);
       expect(row.peer, id).toBeGreaterThan(0);

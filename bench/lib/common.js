@@ -15,8 +15,12 @@ export const CLIENT = Object.freeze({
   scopes: ['read', 'write'],
 });
 
-/** Scope every flow asks for: `offline_access` so each server issues a refresh token. */
-export const FLOW_SCOPE = 'openid offline_access read write';
+/**
+ * The scopes a flow asks for. `oauth`: a plain OAuth 2 API's scopes, what a connector asks for (no id_token
+ * anywhere). `oidc`: an OpenID Connect login with `offline_access`, where oidc-provider signs an id_token on the
+ * exchange and on every refresh. (oauth2-mock-server signs an access-token JWT and an id_token in both.)
+ */
+export const SCOPES = Object.freeze({ oauth: 'read write', oidc: 'openid offline_access read write' });
 
 export const BASIC_AUTH = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT.clientId)}:${encodeURIComponent(CLIENT.clientSecret)}`).toString('base64')}`;
 

@@ -1,6 +1,6 @@
 // A minimal authorization-code client over fetch: follows the provider's redirect chain with a per-flow cookie
 // jar until it reaches the client's redirect URI, then exchanges the code (PKCE S256, client_secret_basic).
-import { BASIC_AUTH, CLIENT, FLOW_SCOPE, pkcePair } from './common.js';
+import { BASIC_AUTH, CLIENT, SCOPES, pkcePair } from './common.js';
 
 const MAX_REDIRECTS = 10;
 
@@ -37,8 +37,11 @@ class Jar {
   }
 }
 
-/** Authorize (redirect chain) and return `{ code, verifier }`. Throws on anything but a code at the redirect URI. */
-export async function authorize(authorizationUrl, { fetchImpl = fetch } = {}) {
+/**
+ * Authorize (redirect chain) and return `{ code, verifier }`. Throws on anything but a code at the redirect URI.
+ * `scope` is one of `SCOPES` (default: the plain OAuth scopes).
+ */
+export async function authorize(authorizationUrl, { fetchImpl = fetch, scope = SCOPES.oauth } = {}) {
   const { verifier, challenge } = pkcePair();
   const redirectUri = CLIENT.redirectUris[0];
   const state = Math.random().toString(36).slice(2);
@@ -47,7 +50,7 @@ export async function authorize(authorizationUrl, { fetchImpl = fetch } = {}) {
     response_type: 'code',
     client_id: CLIENT.clientId,
     redirect_uri: redirectUri,
-    scope: FLOW_SCOPE,
+    scope,
     state,
     code_challenge: challenge,
     code_challenge_method: 'S256',

@@ -35,7 +35,8 @@ export async function cannonRefresh({ tokenUrl, refreshTokens, connections, dura
 }
 
 /** Full authorization-code flows (redirect chain + exchange) with `concurrency` fetch workers. Returns flows/s. */
-export async function loopFlows({ endpoints, concurrency, durationMs, warmupFlows }) {
-  if (warmupFlows > 0) await loopFor({ concurrency: Math.min(concurrency, 8), durationMs: 10_000, maxOps: warmupFlows, task: () => fullFlow(endpoints) });
-  return loopFor({ concurrency, durationMs, task: () => fullFlow(endpoints) });
+export async function loopFlows({ endpoints, scope, concurrency, durationMs, warmupFlows }) {
+  const task = () => fullFlow(endpoints, { scope });
+  if (warmupFlows > 0) await loopFor({ concurrency: Math.min(concurrency, 8), durationMs: 10_000, maxOps: warmupFlows, task });
+  return loopFor({ concurrency, durationMs, task });
 }
