@@ -15,7 +15,7 @@ const ROW_IDS = [
   'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32',
   'fixture.started', 'fixture.in-process',
   'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32',
-  'cli.help', 'cli.mock', 'memory', 'memory.http',
+  'cli.help', 'cli.mock', 'memory', 'memory.full-gc', 'memory.http',
 ];
 
 /** Raw figures behind the rows: each server's refresh/flow runs, fixtures, transports, CLI, memory. */

@@ -1,4 +1,4 @@
-// Memory: process.memoryUsage() before and after N full flows on one provider, after a GC.
+// Memory: process.memoryUsage() before, halfway through and after N full flows on one provider, after GCs (see settle).
 // `node --expose-gc bench/cases/memory.js <flows> [kind]`, kind:
 // - ours       createMockProvider(), headless getTokens() (in-process transport; what the target is about);
 // - ours-http  startMockProvider() in this process, the bench's fetch flow client over loopback HTTP;
@@ -13,9 +13,14 @@ const kind = process.argv[3] ?? 'ours';
 guard(300_000);
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc');
 
-async function settle() {
+/**
+ * Memory after garbage collection, two ways: `full` — three ordinary full GCs (V8 keeps the pages it freed
+ * committed for reuse, so RSS keeps the run's high-water mark); `pressure` — three last-resort GCs, what V8 runs
+ * when the system is short of memory (it also returns pooled pages): the memory the process cannot give back.
+ */
+async function settle(flavor) {
   for (let i = 0; i < 3; i += 1) {
-    globalThis.gc();
+    globalThis.gc(flavor === 'pressure' ? { type: 'major', execution: 'sync', flavor: 'last-resort' } : undefined);
     await new Promise((resolve) => setImmediate(resolve));
   }
   return process.memoryUsage();
@@ -57,14 +62,19 @@ async function setUp() {
 await report(async () => {
   const subject = await setUp();
   for (let i = 0; i < 100; i += 1) await subject.flow(); // warm-up: JIT, module caches, first keys
-  const before = await settle();
+  const beforeFull = await settle('full');
+  const before = await settle('pressure');
   const started = performance.now();
-  for (let i = 0; i < flows; i += 1) await subject.flow();
+  const half = Math.floor(flows / 2);
+  for (let i = 0; i < half; i += 1) await subject.flow();
+  const halfway = await settle('pressure');
+  for (let i = half; i < flows; i += 1) await subject.flow();
   const seconds = (performance.now() - started) / 1000;
-  const after = await settle();
+  const afterFull = await settle('full');
+  const after = await settle('pressure');
   const recorded = subject.recorded();
   await subject.close();
-  const closed = await settle();
+  const closed = await settle('pressure');
   const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(2);
   const breakdown = (usage) => ({ rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers) });
   return {
@@ -72,12 +82,19 @@ await report(async () => {
     flows,
     flowsPerSecond: flows / seconds,
     recordedRequests: recorded,
+    gc: 'pressure (last-resort major GC) unless named full',
     before: breakdown(before),
+    halfway: breakdown(halfway),
     after: breakdown(after),
     afterClose: breakdown(closed),
+    beforeFullGc: breakdown(beforeFull),
+    afterFullGc: breakdown(afterFull),
     rssBeforeMb: mb(before.rss),
     rssAfterMb: mb(after.rss),
     rssGrowthMb: mb(after.rss - before.rss),
+    // Bounded: the second half of the flows adds (almost) nothing once the caps are reached.
+    rssGrowthSecondHalfMb: mb(after.rss - halfway.rss),
+    rssGrowthFullGcMb: mb(afterFull.rss - beforeFull.rss),
     heapUsedBeforeMb: mb(before.heapUsed),
     heapUsedAfterMb: mb(after.heapUsed),
     heapGrowthMb: mb(after.heapUsed - before.heapUsed),
