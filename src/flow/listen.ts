@@ -1,14 +1,18 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TestkitError } from '../errors.js';
+import { TestkitError, type TestkitErrorCode } from '../errors.js';
 
 /**
  * Binds `server` to `host:port` and resolves with the port actually bound (port 0 picks a free one).
  *
- * Throws `PORT_IN_USE` on EADDRINUSE and `USAGE` when the address cannot be bound otherwise; `what` names the
- * server and `portHint` says how the user picks another port.
+ * Throws `PORT_IN_USE` on EADDRINUSE and `otherCode` (default `USAGE`) when the address cannot be bound otherwise;
+ * `what` names the server and `portHint` says how the user picks another port. The flow's servers and the mock
+ * provider's listener share it.
+ *
+ * @example
+ * const port = await listen(server, 0, '127.0.0.1', 'OAuth 2 relay', 'choose another port');
  */
-export function listen(server: Server, port: number, host: string, what: string, portHint: string): Promise<number> {
+export function listen(server: Server, port: number, host: string, what: string, portHint: string, otherCode: TestkitErrorCode = 'USAGE'): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -25,7 +29,7 @@ export function listen(server: Server, port: number, host: string, what: string,
       }
       reject(
         new TestkitError(
-          'USAGE',
+          otherCode,
           `The ${what} cannot listen on ${host}:${port} (${error.code ?? error.message}). ${capitalize(portHint)}.`,
           { cause: error, details: { port, host } },
         ),

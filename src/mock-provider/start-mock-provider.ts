@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TestkitError } from '../errors.js';
+import { listen } from '../flow/listen.js';
 import { createMockProviderInternals, type MockProviderInternals } from './build-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
 import { SENT_HEADERS, type TaggedRequest } from './dispatch.js';
@@ -43,14 +43,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     internals.callback(req, res);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE'
-        ? new TestkitError('PORT_IN_USE', `Port ${port} on ${host} is in use; pass another port (or 0 for any free one).`, { cause: error })
-        : new TestkitError('MOCK_PROVIDER', `The mock provider could not listen on ${host}:${port}.`, { cause: error }));
-    });
-    server.listen(port, host, () => resolve());
-  });
+  await listen(server, port, host, 'mock provider', 'pass another port (or 0 for any free one)', 'MOCK_PROVIDER');
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   try {

@@ -1,0 +1,24 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MockProvider } from '../../src/mock-provider/index.js';
+import { startMockProvider } from '../../src/mock-provider/index.js';
+
+const open: MockProvider[] = [];
+afterEach(async () => {
+  for (const provider of open.splice(0)) await provider.close();
+});
+
+describe('listening', () => {
+  it('names the port and how to pick another one when the port is taken', async () => {
+    const first = await startMockProvider();
+    open.push(first);
+    const port = Number(new URL(first.issuer).port);
+    const error = await startMockProvider({ port }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'PORT_IN_USE', details: { port, host: '127.0.0.1' } });
+    expect(String((error as Error).message)).toContain('pass another port (or 0 for any free one)');
+  });
+
+  it('answers MOCK_PROVIDER when the address cannot be bound', async () => {
+    // 192.0.2.1 (TEST-NET-1, RFC 5737) is never a local address: EADDRNOTAVAIL.
+    await expect(startMockProvider({ host: '192.0.2.1' })).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
+  });
+});
