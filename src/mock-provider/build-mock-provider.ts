@@ -141,6 +141,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const engineCallback = callback;
   const closeHooks: (() => Promise<void>)[] = [];
   let closed = false;
+  let closing: Promise<void> | undefined;
 
   const handle = async (request: Request): Promise<Response> => {
     if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
@@ -195,11 +196,14 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     clearRequests: () => layer.recorder.clear(),
     lookupAccessToken: (token) => controls.lookupAccessToken(token),
     engine,
-    async close() {
-      if (closed) return;
-      closed = true;
-      layer.faults.clear();
-      for (const hook of closeHooks.splice(0)) await hook();
+    // Every call gets the one promise that settles once the listener and the state file are done with.
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        layer.faults.clear();
+        for (const hook of closeHooks.splice(0)) await hook();
+      })();
+      return closing;
     },
   };
   return { provider, callback: engineCallback, store, onClose: (hook) => closeHooks.push(hook) };

@@ -22,3 +22,25 @@ describe('listening', () => {
     await expect(startMockProvider({ host: '192.0.2.1' })).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
   });
 });
+
+describe('close()', () => {
+  it('gives every caller the same promise, settled only once the listener is closed', async () => {
+    const provider = await startMockProvider();
+    const order: string[] = [];
+    const first = provider.close();
+    const second = provider.close();
+    void first.then(() => order.push('first'));
+    await second.then(() => order.push('second'));
+    expect(order).toEqual(['first', 'second']);
+    expect(second).toBe(first);
+    await expect(fetch(provider.jwksUrl)).rejects.toThrow();
+  });
+
+  it('resolves at once when the provider is already closed', async () => {
+    const provider = await startMockProvider();
+    const first = provider.close();
+    await first;
+    expect(provider.close()).toBe(first);
+    await expect(provider.close()).resolves.toBeUndefined();
+  });
+});
