@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
 import type { EngineRequest, EngineResponse } from './inject.js';
 import { knownRequestBody, readRequestBody, replayRequestBody } from './request-body.js';
-import { delay, faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
+import { faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './scenario/quirks.js';
 import type { RequestRecorder } from './scenario/recorder.js';
 import { RESOURCE_PATH } from './defaults.js';
@@ -90,7 +90,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
             send(ctx, { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) });
             return;
           }
-          await delay(answer.delayMs);
+          await layer.faults.delay(answer.delayMs);
         }
       }
 

@@ -1,11 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MockProvider } from '../../src/mock-provider/index.js';
 import { startMockProvider } from '../../src/mock-provider/index.js';
+import { providerFor, refresh, TRANSPORTS } from './helpers.js';
 
 const open: MockProvider[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const provider of open.splice(0)) await provider.close();
 });
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('listening', () => {
   it('names the port and how to pick another one when the port is taken', async () => {
@@ -42,5 +46,24 @@ describe('close()', () => {
     await first;
     expect(provider.close()).toBe(first);
     await expect(provider.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('close() with a delayed answer pending', () => {
+  it.each(TRANSPORTS)('over %s, ends the delay: no timer is left and the request settles', async (transport) => {
+    const { provider, fetch } = await providerFor(transport);
+    const tokens = await provider.getTokens();
+    provider.failNext('token', { delayMs: 60_000 });
+    provider.clearRequests();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pending = refresh(fetch, provider, tokens.refresh_token!).then((response) => response.status, () => 'connection closed');
+    for (let i = 0; i < 200 && provider.requests.length === 0; i += 1) await tick();
+    expect(provider.requests).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(1);
+
+    await provider.close();
+    expect(vi.getTimerCount()).toBe(0);
+    // In-process, the engine answers at once; over HTTP, close() has closed the connection.
+    expect(await pending).toBe(transport === 'http' ? 'connection closed' : 200);
   });
 });

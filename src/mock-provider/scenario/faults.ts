@@ -169,7 +169,7 @@ function looksLikeJson(body: string): boolean {
 }
 
 /**
- * The HTTP answer for a fault, or `{ delayMs }` meaning "wait (see {@link delay}), then let the engine answer".
+ * The HTTP answer for a fault, or `{ delayMs }` meaning "wait (see {@link FaultQueue.delay}), then let the engine answer".
  *
  * A 401 OAuth error carries a `WWW-Authenticate` challenge: `Basic` for `invalid_client`, `Bearer` otherwise.
  *
@@ -227,19 +227,6 @@ export function faultResponse(fault: Fault): FaultHttpResponse | { delayMs: numb
   }
 }
 
-/**
- * Resolves after `ms` milliseconds through `setTimeout`, so `vi.advanceTimersByTime` drives it under fake timers.
- *
- * @example
- * const answer = faultResponse(fault);
- * if ('delayMs' in answer) await delay(answer.delayMs);
- */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
-}
-
 interface QueuedFault {
   endpoint: Endpoint;
   fault: Fault;
@@ -256,6 +243,8 @@ interface QueuedFault {
  */
 export class FaultQueue {
   readonly #entries: QueuedFault[] = [];
+  /** Ends each delay in progress (clears its timer, lets its request go on). */
+  readonly #delays = new Set<() => void>();
 
   /**
    * Queues a fault for the next `times` (default 1; `Infinity` for "until cleared") requests to `endpoint`.
@@ -285,9 +274,30 @@ export class FaultQueue {
     return entry.fault;
   }
 
-  /** Drops every queued fault. */
+  /**
+   * Resolves after `ms` milliseconds through `setTimeout`, so `vi.advanceTimersByTime` drives it under fake
+   * timers; {@link clear} ends it early, so a closed provider leaves no timer behind.
+   *
+   * @example
+   * const answer = faultResponse(fault);
+   * if ('delayMs' in answer) await queue.delay(answer.delayMs);
+   */
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = (): void => {
+        clearTimeout(timer);
+        this.#delays.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.#delays.add(end);
+    });
+  }
+
+  /** Drops every queued fault and ends every delay in progress (its request goes on at once). */
   clear(): void {
     this.#entries.length = 0;
+    for (const end of [...this.#delays]) end();
   }
 
   /** How many faulted answers are still to be served (sum of remaining `times`; `Infinity` if any is endless). */

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTestkitError } from '../../../src/errors.js';
 import {
-  delay,
   FaultQueue,
   faultResponse,
   normalizeFault,
@@ -116,7 +115,7 @@ describe('faultResponse', () => {
   });
 });
 
-describe('delay', () => {
+describe('FaultQueue.delay', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -124,7 +123,7 @@ describe('delay', () => {
   it('resolves only once fake time has advanced past the delay', async () => {
     vi.useFakeTimers();
     let done = false;
-    const waiting = delay(1000).then(() => {
+    const waiting = new FaultQueue().delay(1000).then(() => {
       done = true;
     });
     await vi.advanceTimersByTimeAsync(999);
@@ -132,6 +131,16 @@ describe('delay', () => {
     await vi.advanceTimersByTimeAsync(1);
     await waiting;
     expect(done).toBe(true);
+  });
+
+  it('ends every delay in progress on clear, leaving no timer', async () => {
+    vi.useFakeTimers();
+    const queue = new FaultQueue();
+    const waiting = Promise.all([queue.delay(60_000), queue.delay(1000)]);
+    expect(vi.getTimerCount()).toBe(2);
+    queue.clear();
+    await waiting;
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
