@@ -22,7 +22,7 @@ import { resourceRoute } from './resource.js';
 import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
 import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
 import type { TokenInfo } from './scenario/resource.js';
-import { readState, writeState } from './state-file.js';
+import { readState, StateWriter } from './state-file.js';
 import type {
   MockProvider, MockProviderEngine, AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, TokenResponse,
 } from './types.js';
@@ -123,18 +123,16 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   };
   for (const client of clients) putClient(client);
 
-  if (options.statePath !== undefined) {
-    const statePath = options.statePath;
-    const save = (): void => writeState(statePath, {
-      version: 1,
-      keys,
-      entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
-      jwtAccessTokens: [...controls.jwtAccessTokens],
-      adHocUsers,
-    });
-    store.onChange = save;
-    controls.onChange = save;
-    save();
+  const state = options.statePath === undefined ? undefined : new StateWriter(options.statePath, () => ({
+    version: 1,
+    keys,
+    entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
+    jwtAccessTokens: [...controls.jwtAccessTokens],
+    adHocUsers,
+  }));
+  if (state !== undefined) {
+    store.onChange = state.schedule;
+    controls.onChange = state.schedule;
   }
 
   callback = engine.callback();
@@ -202,6 +200,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
         closed = true;
         layer.faults.clear();
         for (const hook of closeHooks.splice(0)) await hook();
+        state?.close();
       })();
       return closing;
     },

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TestkitError } from '../errors.js';
 import type { ProviderKeys } from './keys.js';
@@ -43,16 +43,70 @@ function isUser(value: unknown): value is PersistedState['adHocUsers'][number] {
 }
 
 /**
- * Writes the state atomically (temp file + rename) and synchronously: a process that exits right after a token
- * response has saved it. Mode 0600, the file holds live tokens and private keys.
+ * Writes the state atomically: a temp file, flushed to disk, then renamed over the old one, so a crash at any
+ * point leaves either the old file or the new one, never a truncated one. Mode 0600, the file holds live tokens
+ * and private keys. Throws `MOCK_PROVIDER` when the file cannot be written.
  */
 export function writeState(path: string, state: PersistedState): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    writeFileSync(temp, `${JSON.stringify(state)}\n`, { mode: 0o600, flush: true });
     renameSync(temp, path);
   } catch (error) {
+    rmSync(temp, { force: true });
     throw new TestkitError('MOCK_PROVIDER', `Cannot write the mock provider state file ${path}. Check the directory is writable.`, { cause: error });
+  }
+}
+
+/**
+ * Keeps a state file up to date without writing it on every change: the first write happens now, later changes
+ * are coalesced into one write at the end of the current tick (`process.nextTick`, which fake timers leave
+ * alone), and {@link close} writes what is still pending. A failed coalesced write cannot fail the request that
+ * caused it (that answer is already on its way), so `close()` throws it (`MOCK_PROVIDER`).
+ *
+ * @example
+ * const writer = new StateWriter(path, snapshot);
+ * store.onChange = writer.schedule;
+ * writer.close(); // on provider close
+ */
+export class StateWriter {
+  readonly #path: string;
+  readonly #snapshot: () => PersistedState;
+  #scheduled = false;
+  #closed = false;
+  #failure: unknown;
+
+  constructor(path: string, snapshot: () => PersistedState) {
+    this.#path = path;
+    this.#snapshot = snapshot;
+    writeState(path, snapshot());
+  }
+
+  /** Marks the state changed: it is written once at the end of this tick, however many changes come. */
+  readonly schedule = (): void => {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    process.nextTick(() => {
+      if (!this.#scheduled) return;
+      try {
+        this.#write();
+      } catch (error) {
+        this.#failure ??= error;
+      }
+    });
+  };
+
+  /** Writes a pending change now and stops writing; throws the first failed write, if any. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#scheduled) this.#write();
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #write(): void {
+    this.#scheduled = false;
+    writeState(this.#path, this.#snapshot());
   }
 }

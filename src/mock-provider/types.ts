@@ -67,7 +67,7 @@ export interface MockProviderOptions {
    */
   accessTokenFormat?: 'opaque' | 'jwt';
   quirks?: QuirksOptions;
-  /** Persist tokens, grants and signing keys to this JSON file (read on create, written after every change). */
+  /** Persist tokens, grants and signing keys to this JSON file (read on create; written atomically once per tick of changes, and by `close()`). */
   statePath?: string;
   /** Listener port for `startMockProvider` (default 0 = any free port). */
   port?: number;
