@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
 import type { EngineRequest, EngineResponse } from './inject.js';
-import { knownRequestBody, readRequestBody, replayRequestBody } from './request-body.js';
+import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError } from './request-body.js';
 import { faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './scenario/quirks.js';
 import type { RequestRecorder } from './scenario/recorder.js';
@@ -77,7 +77,14 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
     const contentType = header(sent['content-type']);
     // The in-process transport knows the body: its stream stays for the engine unless a quirk rewrites the body.
     const known = knownRequestBody(req);
-    let body = known ?? await readRequestBody(req);
+    let body: Buffer;
+    try {
+      body = known ?? await readRequestBody(req);
+    } catch (error) {
+      if (!(error instanceof RequestBodyTooLargeError)) throw error;
+      send(ctx, jsonAnswer(413, { error: 'invalid_request', error_description: error.message }));
+      return;
+    }
     const recorded = layer.recorder.recordRaw({
       time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
     });

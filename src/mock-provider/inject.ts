@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject } from 'light-my-request';
-import { setKnownRequestBody } from './request-body.js';
+import { announcesTooLarge, MAX_REQUEST_BODY_BYTES, setKnownRequestBody, setRequestBodyTooLarge } from './request-body.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './dispatch.js';
 
 /** A request as the scenario layer sees it, whichever transport it came from. */
@@ -11,6 +11,8 @@ export interface EngineRequest {
   /** Lower-case names; repeated headers joined with `, ` (cookies with `; `). */
   headers: Record<string, string>;
   body: Buffer;
+  /** Set when the body went over `MAX_REQUEST_BODY_BYTES`: `body` is then empty and the request gets a 413. */
+  bodyTooLarge?: boolean;
   remoteAddress: string;
 }
 
@@ -43,7 +45,8 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
     const target = req as TaggedRequest;
     target[SENT_HEADERS] = request.headers;
     if (options.internal === true) target[INTERNAL_REQUEST] = true;
-    setKnownRequestBody(req, hasBody ? request.body : EMPTY);
+    if (request.bodyTooLarge === true) setRequestBodyTooLarge(req);
+    else setKnownRequestBody(req, hasBody ? request.body : EMPTY);
     handler(req, res);
   };
   const result = await inject(tagged, {
@@ -61,14 +64,35 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
   return { status: result.statusCode, headers: out, body: result.rawPayload };
 }
 
-/** WHATWG `Request` → engine request. */
+/** WHATWG `Request` → engine request; a body over `MAX_REQUEST_BODY_BYTES` is not read past the cap. */
 export async function fromFetchRequest(request: Request): Promise<EngineRequest> {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name] = value;
   });
-  const body = request.body === null ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
-  return { method: request.method.toUpperCase(), url: new URL(request.url), headers, body, remoteAddress: '127.0.0.1' };
+  const body = request.body === null ? EMPTY : await readCapped(request);
+  const base = { method: request.method.toUpperCase(), url: new URL(request.url), headers, remoteAddress: '127.0.0.1' };
+  return body === undefined ? { ...base, body: EMPTY, bodyTooLarge: true } : { ...base, body };
+}
+
+/** The request's body, or undefined once it is announced or read past the cap (the stream is then cancelled). */
+async function readCapped(request: Request): Promise<Buffer | undefined> {
+  if (announcesTooLarge(request.headers.get('content-length'))) {
+    await request.body?.cancel();
+    return undefined;
+  }
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    received += chunk.value.length;
+    if (received > MAX_REQUEST_BODY_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks, received);
 }
 
 /** Engine response → WHATWG `Response`, unchanged: status, every header (each `Set-Cookie`), no body for 204/304/HEAD. */

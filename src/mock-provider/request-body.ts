@@ -1,6 +1,23 @@
 import { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
+/**
+ * The largest request body the mock provider reads: 1 MiB. OAuth requests are a few hundred bytes (a JWT client
+ * assertion a few KiB); a larger body is answered 413 without being buffered.
+ */
+export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+/** Thrown by {@link readRequestBody} for a body over {@link MAX_REQUEST_BODY_BYTES}; its message is the 413's `error_description`. */
+export class RequestBodyTooLargeError extends Error {
+  constructor() {
+    super('request body larger than 1 MiB');
+    this.name = 'RequestBodyTooLargeError';
+  }
+}
+
+/** Set by the in-process transport on a request whose body went over the cap (it hands the engine no body). */
+const TOO_LARGE = Symbol('mock-provider.bodyTooLarge');
+
 /** Bodies already read by the scenario layer, per request. */
 const BODIES = new WeakMap<IncomingMessage, Buffer>();
 
@@ -11,6 +28,7 @@ export const KNOWN_BODY = Symbol('mock-provider.knownBody');
 
 interface KnownBodyRequest extends IncomingMessage {
   [KNOWN_BODY]?: Buffer;
+  [TOO_LARGE]?: boolean;
 }
 
 /** The body the transport already knows, else undefined (the stream must be read). */
@@ -23,6 +41,16 @@ export function setKnownRequestBody(req: IncomingMessage, body: Buffer): void {
   (req as KnownBodyRequest)[KNOWN_BODY] = body;
 }
 
+/** Tags a request whose body the transport found over {@link MAX_REQUEST_BODY_BYTES}: reading it throws. */
+export function setRequestBodyTooLarge(req: IncomingMessage): void {
+  (req as KnownBodyRequest)[TOO_LARGE] = true;
+}
+
+/** Whether a `Content-Length` header announces more than {@link MAX_REQUEST_BODY_BYTES}. */
+export function announcesTooLarge(contentLength: string | null | undefined): boolean {
+  return contentLength != null && Number(contentLength) > MAX_REQUEST_BODY_BYTES;
+}
+
 /** Whether the request announces a body (a length above 0, or chunked). */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -32,10 +60,14 @@ export function hasBody(req: IncomingMessage): boolean {
 /**
  * Reads the whole request body once and keeps it, so the scenario layer can record and rewrite it before the
  * engine parses it. Returns an empty buffer for a request without body.
+ *
+ * Throws {@link RequestBodyTooLargeError} for a body over {@link MAX_REQUEST_BODY_BYTES}, as soon as its
+ * `Content-Length` or its bytes so far say so (the rest is not buffered).
  */
 export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   const kept = BODIES.get(req) ?? knownRequestBody(req);
   if (kept !== undefined) return kept;
+  if ((req as KnownBodyRequest)[TOO_LARGE] === true || announcesTooLarge(req.headers['content-length'])) throw new RequestBodyTooLargeError();
   if (!hasBody(req)) return EMPTY;
   const body = await drain(req);
   BODIES.set(req, body);
@@ -46,8 +78,12 @@ export async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
 function drain(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let received = 0;
     const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
+      received += chunk.length;
+      // Past the cap, stop collecting: the stream keeps flowing and Node discards the rest.
+      if (received > MAX_REQUEST_BODY_BYTES) done(new RequestBodyTooLargeError());
+      else chunks.push(chunk);
     };
     const done = (error?: Error): void => {
       req.off('data', onData);
