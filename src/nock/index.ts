@@ -9,9 +9,9 @@ import nock from 'nock';
 import { TestkitError } from '../errors.js';
 import type { MockProvider } from '../mock-provider/index.js';
 import { checkBearer } from '../mock-provider/scenario/resource.js';
-import { bearerContext, type BearerContext, type WithBearerOptions } from '../msw/bearer-context.js';
+import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/bearer-context.js';
 
-export type { BearerContext, WithBearerOptions } from '../msw/bearer-context.js';
+export type { BearerContext, WithBearerOptions } from '../mock-provider/bearer-context.js';
 
 /** `[status, body, rawHeaders]` as a nock full reply function returns it. */
 export type NockReply = readonly [number, string | Buffer, string[]];

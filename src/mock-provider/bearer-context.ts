@@ -1,4 +1,5 @@
-import type { MockProvider, MockUser, TokenInfo } from '../mock-provider/index.js';
+import type { MockProvider, MockUser } from './types.js';
+import type { TokenInfo } from './scenario/resource.js';
 
 /** What a bearer-guarded handler receives besides the request: the token's facts and its user. */
 export type BearerContext = {
@@ -12,7 +13,7 @@ export interface WithBearerOptions {
   requiredScopes?: string[];
 }
 
-/** The context for a token `checkBearer` accepted. Shared by the msw and nock adapters. */
+/** The context for a token `checkBearer` accepted. Shared by the msw and nock adapters' `withBearer`. */
 export function bearerContext(provider: MockProvider, token: TokenInfo): BearerContext {
   const user = provider.users.find((candidate) => candidate.id === token.accountId) ?? { id: token.accountId, claims: {} };
   return { token, user };
