@@ -8,6 +8,7 @@ import { expandRequestParameters, expandTemplate, templateContext } from './temp
 import { processTokenResponse, tokenRequest } from './token-client.js';
 import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
+import type { ConfigLock } from './token-store.js';
 import type { OpenTunnel, Tunnel } from './tunnel.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
@@ -114,20 +115,20 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
     if (storedRefreshToken && !options.reauth) {
       const refreshed = await refreshStoredToken(authorization, where, account ?? {}, storedRefreshToken, options, edges, reporter);
       if (refreshed) {
-        await save(config.path, accountName, refreshed, reporter);
+        await save(config.path, accountName, refreshed, lock, reporter);
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
     const { tokens, redirectUri } = await login(authorization, where, account ?? {}, options, edges, reporter);
-    await save(config.path, accountName, tokens, reporter, true);
+    await save(config.path, accountName, tokens, lock, reporter, true);
     return { ...base, mode: 'login', redirectUri, tokens };
   } finally {
     await lock.release();
   }
 }
 
-async function save(configPath: string, accountName: string, tokens: TokenSet, reporter: FlowReporter, replace = false) {
-  await saveTokens({ configPath, accountName, tokens, replace });
+async function save(configPath: string, accountName: string, tokens: TokenSet, lock: ConfigLock, reporter: FlowReporter, replace = false) {
+  await saveTokens({ configPath, accountName, tokens, replace, lock });
   reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
 }
 

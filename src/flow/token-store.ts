@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import fs from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { applyEdits, format, modify, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
@@ -28,11 +29,15 @@ export interface SaveTokensOptions {
   tokens: TokenSet;
   /** A login (true) replaces every reserved field; a refresh (default) keeps those the response lacks. */
   replace?: boolean;
+  /** The lock from `acquireConfigLock`: checked to be still ours right before the write. */
+  lock?: ConfigLock;
 }
 
 export interface ConfigLock {
   /** Lock directory created next to the config. */
   lockPath: string;
+  /** Throws `LOCKED` unless the lock is still ours and fresh enough that no other run can take it over. */
+  assertHeld(): Promise<void>;
   /** Releases the lock; safe to call twice. */
   release(): Promise<void>;
 }
@@ -42,14 +47,15 @@ export interface ConfigLock {
  * Call it while holding `acquireConfigLock`; it does not lock by itself.
  *
  * @throws TestkitError `CONFIG_PARSE` (the file no longer parses; nothing is written), `CONFIG_INVALID`
- *   (`testAccounts` or the account is not an object), `WRITE_FAILED` (cannot read or write the file).
+ *   (`testAccounts` or the account is not an object), `LOCKED` (`lock` was lost; nothing is written),
+ *   `WRITE_FAILED` (cannot read or write the file).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @example
  * const lock = await acquireConfigLock(config.path);
- * try { await saveTokens({ configPath: config.path, accountName: 'development', tokens }); }
+ * try { await saveTokens({ configPath: config.path, accountName: 'development', tokens, lock }); }
  * finally { await lock.release(); }
  */
-export async function saveTokens({ configPath, accountName, tokens, replace }: SaveTokensOptions): Promise<void> {
+export async function saveTokens({ configPath, accountName, tokens, replace, lock }: SaveTokensOptions): Promise<void> {
   const path = resolve(configPath);
   let text: string;
   try {
@@ -99,6 +105,7 @@ export async function saveTokens({ configPath, accountName, tokens, replace }: S
   if (next === text) return;
   // The edits come from a JSON library, but a broken file here would lose the user's config: check before writing.
   parseConfigText(next, path);
+  await lock?.assertHeld();
   try {
     await writeFileAtomic(path, next, { encoding: 'utf8' });
   } catch (error) {
@@ -112,6 +119,8 @@ export async function saveTokens({ configPath, accountName, tokens, replace }: S
 /**
  * Takes the lock that keeps two `integration-cli oauth2` runs from writing the same config; fails fast if taken.
  * A lock left by a crashed run goes stale after 10 s and is then taken over.
+ * proper-lockfile only notices a lost lock on its next 5 s refresh, so `assertHeld()` checks it on demand:
+ * the lock directory must still carry the mtime we last gave it, and that mtime must not be stale yet.
  *
  * @throws TestkitError `LOCKED` (another run holds it), `WRITE_FAILED` (the lock cannot be created).
  * @example
@@ -123,10 +132,23 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
   const lockPath = `${path}.lock`;
   let compromised = false;
   let release: () => Promise<void>;
+  // The mtimes proper-lockfile gave the lock directory (the last confirmed one and one being set), in ms.
+  const ours = { confirmed: 0, pending: 0 };
+  const lockFs = {
+    ...fs,
+    utimes(file: fs.PathLike, atime: fs.TimeLike, mtime: Date, callback: fs.NoParamCallback) {
+      ours.pending = mtime.getTime();
+      fs.utimes(file, atime, mtime, (error) => {
+        if (!error) ours.confirmed = mtime.getTime();
+        callback(error);
+      });
+    },
+  };
   try {
     release = await lockfile.lock(path, {
       realpath: false,
-      stale: 10_000,
+      stale: STALE_MS,
+      fs: lockFs,
       retries: 0,
       lockfilePath: lockPath,
       // The default throws from a timer and kills the process; losing the lock only means we no longer own it.
@@ -148,8 +170,31 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
     });
   }
   let released = false;
+  const lost = (why: string) => {
+    // Not ours any more: release() must not remove the lock of the run that took it over.
+    compromised = true;
+    return new TestkitError(
+      'LOCKED',
+      `Lost the lock on ${path} (${why}; another integration-cli oauth2 run may have taken it over). The tokens were NOT written and ${path} is unchanged. Run integration-cli oauth2 again.`,
+      { details: { path, lockPath } },
+    );
+  };
   return {
     lockPath,
+    async assertHeld() {
+      if (released) throw lost('it was already released');
+      if (compromised) throw lost('it could not be refreshed in time');
+      let mtimeMs: number;
+      try {
+        ({ mtimeMs } = await stat(lockPath));
+      } catch {
+        throw lost(`${lockPath} is gone`);
+      }
+      // Filesystems may keep whole seconds only; another run's mtime is at least STALE_MS newer than ours.
+      const isOurs = [ours.confirmed, ours.pending].some((value) => Math.abs(mtimeMs - value) < 1000);
+      if (!isOurs) throw lost(`${lockPath} was replaced`);
+      if (Date.now() - mtimeMs > STALE_MS) throw lost('this run was paused for more than 10 s, so the lock went stale');
+    },
     async release() {
       if (released) return;
       released = true;
@@ -157,6 +202,9 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
     },
   };
 }
+
+/** After this long without a refresh, a lock is considered left by a crashed run and may be taken over. */
+const STALE_MS = 10_000;
 
 /** Indentation (tabs, or the smallest space indent) and EOL of the file, so inserted text looks hand-written. */
 function detectFormatting(text: string): FormattingOptions {

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TestkitError } from '../../src/errors.js';
 import { loadConfig } from '../../src/flow/config.js';
 import { acquireConfigLock, saveTokens } from '../../src/flow/token-store.js';
@@ -188,11 +188,49 @@ describe('acquireConfigLock', () => {
     await writeFile(file, '{}\n');
     const lock = await acquireConfigLock(file);
     try {
-      await save(fullTokens);
+      await saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock });
     } finally {
       await lock.release();
     }
     expect(JSON.parse(await readFile(file, 'utf8')).testAccounts.development.refreshToken).toBe('new-refresh');
+  });
+
+  it('refuses to write, and leaves the file untouched, when a paused run lost its lock to a second run', async () => {
+    await writeFile(file, '{}\n');
+    // The first run took the lock 20 s ago and was stopped since: its lock went stale and a second run took it over.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 20_000);
+    const first = await acquireConfigLock(file).finally(() => vi.useRealTimers());
+    const second = await acquireConfigLock(file);
+    try {
+      const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock: first }));
+      expect(error.code).toBe('LOCKED');
+      expect(error.message).toContain(`Lost the lock on ${file}`);
+      expect(error.message).toContain('NOT written');
+      expect(error.message).toContain('Run integration-cli oauth2 again');
+      expect(await readFile(file, 'utf8')).toBe('{}\n');
+      // Releasing the lost lock must not remove the second run's lock.
+      await first.release();
+      expect((await stat(second.lockPath)).isDirectory()).toBe(true);
+    } finally {
+      await second.release();
+    }
+  });
+
+  it('refuses to write when the run was paused past the stale threshold, even if nobody took the lock yet', async () => {
+    await writeFile(file, '{}\n');
+    const lock = await acquireConfigLock(file);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 20_000);
+      const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock }));
+      expect(error.code).toBe('LOCKED');
+      expect(error.message).toContain('paused for more than 10 s');
+      expect(await readFile(file, 'utf8')).toBe('{}\n');
+    } finally {
+      vi.useRealTimers();
+      await lock.release();
+    }
   });
 
   it('reports a lock that cannot be created as WRITE_FAILED', async () => {
