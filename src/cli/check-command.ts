@@ -1,6 +1,6 @@
 import { isTestkitError } from '../errors.js';
 import { platformRedirectUrl } from '../flow/authorize-url.js';
-import { loadConfig, selectAuthorization } from '../flow/config.js';
+import { listAuthorizations, loadConfig, validateAuthorization } from '../flow/config.js';
 import { describeFailure } from './exit.js';
 import { ConsoleReporter } from './reporter.js';
 
@@ -22,17 +22,18 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
   try {
     const config = await loadConfig(options.configPath);
     const origin = new URL(platformRedirectUrl('production')).origin;
-    const reports: AuthorizationReport[] = (config.data.authorizations ?? [])
-      .filter((authorization) => authorization?.method === 'oauth2')
-      .map((authorization) => {
-        const development = authorization.development === true;
+    const reports: AuthorizationReport[] = listAuthorizations(config.data, config.path)
+      .filter((authorization) => authorization.method === 'oauth2')
+      .map(({ index, name: given, development }) => {
+        const name = given ?? `authorizations[${index}]`;
         const redirectUrl = `${origin}/credentials/new/oauth2/${development ? 'callback-cli' : 'callback'}`;
+        // By index, not by name: a missing or repeated name would pick (and vouch for) another entry.
         try {
-          selectAuthorization(config.data, authorization.name, config.path);
-          return { name: authorization.name, development, valid: true, redirectUrl };
+          validateAuthorization(config.data, index, config.path);
+          return { name, development, valid: true, redirectUrl };
         } catch (error) {
           if (!isTestkitError(error)) throw error;
-          return { name: authorization.name, development, valid: false, problem: error.message, redirectUrl };
+          return { name, development, valid: false, problem: error.message, redirectUrl };
         }
       });
     const production = reports.filter((report) => !report.development && report.valid);

@@ -139,7 +139,12 @@ export function listAuthorizations(config: UnitoConfig, configPath?: string): Au
   const list = config.authorizations as unknown;
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    throw invalid(configPath, [{ path: 'authorizations', message: `must be an array (found ${describeType(list)})` }]);
+    const file = configPath ?? '.unito.json';
+    throw new TestkitError(
+      'CONFIG_INVALID',
+      `${file}: authorizations must be an array (found ${describeType(list)}). Make it a list of authorizations, e.g. "authorizations": [{ "name": "oauth2", "method": "oauth2", "oauth2": { … } }], and run again.`,
+      { details: { path: configPath, jsonPath: 'authorizations' } },
+    );
   }
   const out: AuthorizationSummary[] = [];
   list.forEach((entry: unknown, index) => {
@@ -203,9 +208,20 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
     }
   }
 
-  const entry = (config.authorizations as unknown[])[chosen.index];
+  return validateAuthorization(config, chosen.index, configPath);
+}
+
+/**
+ * Validates `authorizations[index]` as an oauth2 authorization, by position: names may be missing or repeated.
+ *
+ * @throws TestkitError `CONFIG_INVALID` (names each JSON path that breaks the schema).
+ * @example
+ * listAuthorizations(config.data).filter((a) => a.method === 'oauth2').map((a) => validateAuthorization(config.data, a.index))
+ */
+export function validateAuthorization(config: UnitoConfig, index: number, configPath?: string): OAuth2Authorization {
+  const entry = (config.authorizations as unknown[] | undefined)?.[index];
   const validate = validator('authorization', OAUTH2_AUTHORIZATION_SCHEMA);
-  if (!validate(entry)) throw invalid(configPath, schemaProblems(validate.errors, ['authorizations', chosen.index]));
+  if (!validate(entry)) throw invalid(configPath, schemaProblems(validate.errors, ['authorizations', index]));
   return entry as OAuth2Authorization;
 }
 

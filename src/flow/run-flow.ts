@@ -3,7 +3,7 @@ import { displayUrl, oneLine } from '../text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
-import { getTestAccount, listAuthorizations, loadConfig, selectAuthorization } from './config.js';
+import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
 import { processTokenResponse, tokenRequest } from './token-client.js';
 import type { TokenGrant } from './token-client.js';
@@ -101,7 +101,8 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   const config = await loadConfig(options.configPath);
   const authorization = selectAuthorization(config.data, options.authorization, config.path);
   const account = getTestAccount(config.data, accountName, config.path);
-  const index = listAuthorizations(config.data, config.path).find((entry) => entry.name === authorization.name)?.index ?? 0;
+  // By identity, not by name: names may be missing or repeated.
+  const index = (config.data.authorizations as unknown[]).indexOf(authorization);
   const where = `authorizations[${index}].oauth2`;
   const lock = await acquireConfigLock(config.path);
   reporter.succeed('config', `Authorization "${authorization.name}", test account "${accountName}" in ${config.path}`);

@@ -101,6 +101,43 @@ describe('integration-cli oauth2 check', () => {
   });
 });
 
+describe('integration-cli oauth2 check: which entry it validates', () => {
+  it.each([
+    ['has no name', (entry: Record<string, unknown>) => ({ ...entry, name: undefined })],
+    ['has the same name as the development one', (entry: Record<string, unknown>) => ({ ...entry })],
+  ])('reports a broken production authorization that %s as not ready (exit 1)', async (_, production) => {
+    const config = JSON.parse(await readFile(fixture, 'utf8'));
+    const development = config.authorizations[0];
+    const broken = production({ ...development, development: undefined, oauth2: { ...development.oauth2, tokenUrl: undefined } });
+    config.authorizations.push(broken);
+    const { configPath } = await tempProject(config);
+    const result = await runCli(['oauth2', 'check', '--config-path', configPath, '--json']);
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.ready).toBe(false);
+    expect(report.authorizations[1]).toMatchObject({ development: false, valid: false });
+    expect(report.authorizations[1].problem).toContain('authorizations[2]');
+  });
+});
+
+describe('authorizations that is not an array', () => {
+  it.each([
+    [['oauth2', 'check']],
+    [['oauth2', '--no-open', '--no-tunnel']],
+    [['oauth2', '--mock']],
+  ])('%j exits 2 with CONFIG_INVALID naming the field and what to do, in one paragraph', async (args) => {
+    const { configPath, cacheDir } = await tempProject('{"authorizations":"oops"}\n');
+    const result = await runCli([...args, '--config-path', configPath, '--json'], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(2);
+    const { error } = JSON.parse(result.stdout);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('authorizations must be an array (found a string)');
+    expect(error.message).toContain('Make it a list of authorizations');
+    expect(error.message).not.toContain('\n');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('integration-cli relay', () => {
   it('forwards a callback named in state and refuses an open redirect', async () => {
     const run = startCli(['relay', '--port', '0']);
