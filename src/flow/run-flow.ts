@@ -271,7 +271,7 @@ async function requestTokens(
     fetch: edges.fetch,
     signal: options.signal,
   });
-  return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType });
+  return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType, signal: options.signal });
 }
 
 /** Flags that are wrong whatever the config says fail first, as usage errors. */

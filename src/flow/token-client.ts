@@ -27,6 +27,8 @@ export interface ProcessTokenResponseOptions {
   grantType: string;
   /** Forces how the body is parsed (`oauth2.responseContentType`); otherwise the response's Content-Type decides. */
   responseContentType?: RequestContentType;
+  /** The signal given to {@link tokenRequest}: aborting it while the body is read is an interruption, not a network error. */
+  signal?: AbortSignal;
 }
 
 /** Fields mapped onto {@link TokenSet}; every other field goes to `extra`. */
@@ -101,7 +103,8 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
  *
  * Reads JSON or form-encoded bodies (by Content-Type, else by sniffing). Throws `TOKEN_ENDPOINT_ERROR` when the
  * body is an OAuth error (any status, including 200), `TOKEN_RESPONSE_INVALID` when the response is not a
- * token response (non-2xx, HTML, no `access_token`), `NETWORK_ERROR` when the body cannot be read.
+ * token response (non-2xx, HTML, no `access_token`), `NETWORK_ERROR` when the body cannot be read, `INTERRUPTED`
+ * when `signal` (or the fetch's own) aborts while it is read.
  *
  * @example
  * const tokens = await processTokenResponse(response, { tokenUrl, grantType: 'refresh_token' });
@@ -115,6 +118,9 @@ export async function processTokenResponse(response: Response, options: ProcessT
   try {
     text = await response.text();
   } catch (error) {
+    if (options.signal?.aborted || (error as Error | undefined)?.name === 'AbortError') {
+      throw new TestkitError('INTERRUPTED', `Interrupted while reading the token response from ${where}.`, { cause: error });
+    }
     throw new TestkitError(
       'NETWORK_ERROR',
       `The connection to the token endpoint ${where} broke while reading its HTTP ${response.status} answer. Try again.`,

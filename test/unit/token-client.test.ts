@@ -165,6 +165,28 @@ describe('tokenRequest', () => {
 });
 
 describe('processTokenResponse', () => {
+  it('fails with INTERRUPTED (exit 130), not NETWORK_ERROR, when the signal aborts while the body is read', async () => {
+    // Headers and half a body, then nothing: the user presses Ctrl-C while the CLI reads the rest.
+    const stalling = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"access_token":');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/token`;
+      const controller = new AbortController();
+      const response = await tokenRequest({ tokenUrl, grant: CODE_GRANT, clientId: 'c', clientSecret: 'cs', signal: controller.signal });
+      const reading = processTokenResponse(response, { tokenUrl, grantType: 'authorization_code', signal: controller.signal });
+      controller.abort();
+      const error = await failure(reading);
+      expect(error.code).toBe('INTERRUPTED');
+      expect(error.exitCode).toBe(130);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
+  });
+
   it('maps a JSON token response and keeps unknown fields in extra', async () => {
     answer.body = JSON.stringify({
       access_token: 'at-123',
