@@ -31,9 +31,10 @@ export async function createMockEdges(options: {
   open: boolean | undefined;
   reset: boolean;
   reporter: ConsoleReporter;
+  /** Opens a URL in the system browser (`--open`); default: the `open` package. */
+  openUrl?: (url: string) => Promise<unknown>;
 }): Promise<{ edges: FlowEdges; close(): Promise<void> }> {
   const statePath = mockStatePath(options.configPath);
-  if (options.reset) await rm(statePath, { force: true });
   await mkdir(path.dirname(statePath), { recursive: true });
 
   const relay = await startRelayServer({ port: 0 });
@@ -42,6 +43,9 @@ export async function createMockEdges(options: {
   const providerOverride = async (authorization: OAuth2Authorization, { redirectUri }: { redirectUri: string }) => {
     const settings = authorization.oauth2;
     if (!provider) {
+      // Only now: the flow calls this once the config is valid and its lock held, so a bad config or a
+      // concurrent run never loses the mock's state.
+      if (options.reset) await rm(statePath, { force: true });
       const { startMockProvider } = await import('../mock-provider/index.js');
       provider = await startMockProvider({
         statePath,
@@ -69,8 +73,12 @@ export async function createMockEdges(options: {
       return;
     }
     if (options.open) {
-      const { default: open } = await import('open');
-      await open(url);
+      const openUrl = options.openUrl ?? (await import('open')).default;
+      try {
+        await openUrl(url);
+      } catch (cause) {
+        throw new TestkitError('BROWSER_FAILED', 'Could not open a browser. Run again with --no-open and open the printed URL yourself.', { cause });
+      }
       options.reporter.info(`If no browser opened, visit:\n${url}`);
       return;
     }

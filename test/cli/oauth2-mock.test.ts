@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mockStatePath } from '../../src/cli/mock-edges.js';
+import { acquireConfigLock } from '../../src/flow/token-store.js';
 import { CLI, runCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
@@ -42,6 +44,33 @@ describe('integration-cli oauth2 --mock', () => {
     }
     expect(modes).toEqual(['login', 'refresh', 'login', 'login', 'refresh']);
     expect(new Set(tokens).size).toBe(tokens.length);
+  });
+
+  it.each([
+    ['the config is invalid', 2, async (configPath: string) => {
+      const config = JSON.parse(await readFile(configPath, 'utf8'));
+      delete config.authorizations[0].oauth2.clientId;
+      await writeFile(configPath, JSON.stringify(config));
+      return async () => {};
+    }],
+    ['another run holds the lock', 1, async (configPath: string) => {
+      const lock = await acquireConfigLock(configPath);
+      return () => lock.release();
+    }],
+  ])('keeps the mock state with --reset-mock when %s', async (_, exitCode, arrange) => {
+    const { configPath, cacheDir } = await project();
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    expect((await runCli(mockArgs(configPath), { env })).code).toBe(0);
+    const statePath = mockStatePath(configPath, env);
+    const state = await readFile(statePath, 'utf8');
+    const undo = await arrange(configPath);
+    try {
+      const result = await runCli(mockArgs(configPath, '--reset-mock'), { env });
+      expect(result.code, result.stderr).toBe(exitCode);
+    } finally {
+      await undo();
+    }
+    expect(await readFile(statePath, 'utf8')).toBe(state);
   });
 
   it('fails the same way the real provider would when a template names an unknown variable', async () => {
