@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { TestkitError } from '../errors.js';
 import { oneLine, sentence } from '../text.js';
 import { escapeHtml, sendHtmlPage } from './html-page.js';
@@ -26,7 +27,10 @@ export interface CallbackServer {
   expectState(state: string): void;
   /** Resolves with the first callback carrying the expected `state` and a `code`. */
   waitForCallback(options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallbackResult>;
-  /** Stops listening and drops open (keep-alive) connections. */
+  /**
+   * Stops listening and drops idle connections at once; a connection still sending a page is closed once the
+   * page is out (or after {@link CLOSE_GRACE_MS} when the browser stopped reading).
+   */
   close(): Promise<void>;
 }
 
@@ -39,6 +43,9 @@ export interface StartCallbackServerOptions {
    */
   state?: string;
 }
+
+/** How long close() lets pages being sent reach a browser that reads slowly before it cuts the connections. */
+export const CLOSE_GRACE_MS = 2000;
 
 type Outcome = { ok: true; value: CallbackResult } | { ok: false; error: TestkitError };
 
@@ -172,7 +179,26 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
     handleCallback(url, res);
   };
 
-  const server = createServer(handler);
+  // Open connections → how many of their responses are not fully sent yet. A handler ends its response at once,
+  // but the page may still sit in the socket's buffer: destroying the socket then would cut it.
+  const connections = new Map<Socket, number>();
+  let closing = false;
+  const server = createServer((req, res) => {
+    const socket = req.socket;
+    connections.set(socket, (connections.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const sending = connections.get(socket);
+      if (sending === undefined) return;
+      connections.set(socket, sending - 1);
+      // The page is out: end the connection politely (FIN after the data), so the browser reads all of it.
+      if (closing && sending === 1) socket.end();
+    });
+    handler(req, res);
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, 0);
+    socket.once('close', () => connections.delete(socket));
+  });
   const port = await listen(server, options.port, host, 'OAuth 2 callback server', 'set OAUTH2_PORT to another port');
   const url = `http://${urlHost(host)}:${port}`;
   let closed: Promise<void> | undefined;
@@ -232,9 +258,16 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       closed ??= new Promise<void>((resolve, reject) => {
         // A pending wait can never succeed once the socket is gone: fail it now rather than at its timeout.
         for (const waiter of [...waiters]) waiter(serverClosed(url));
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Browsers keep connections alive; without this, close() waits for their idle timeout.
-        server.closeAllConnections();
+        closing = true;
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close((error) => {
+          clearTimeout(force);
+          if (error) reject(error);
+          else resolve();
+        });
+        // Idle keep-alive connections and half-sent requests have no page to lose: without this, close() would
+        // wait for their idle timeout.
+        for (const [socket, sending] of connections) if (sending === 0) socket.destroy();
       });
       return closed;
     },

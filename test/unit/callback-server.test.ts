@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startCallbackServer } from '../../src/flow/callback-server.js';
+import { CLOSE_GRACE_MS, startCallbackServer } from '../../src/flow/callback-server.js';
 import type { CallbackServer } from '../../src/flow/callback-server.js';
 import { TestkitError } from '../../src/errors.js';
 
@@ -226,6 +226,34 @@ describe('startCallbackServer', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await closedBySocket;
   });
+
+  it('lets a denial page still in the socket buffer reach a slow browser when close() follows at once', async () => {
+    // The grace that bounds close() fires only when this test advances the fake clock.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const s = await start();
+    // What the flow does: close the server as soon as the wait fails.
+    const closing = s.waitForCallback({ timeoutMs: 60_000 }).catch(() => s.close());
+    const socket = connect(s.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // Megabytes of pipelined pages around the denial, read slowly: its page is still buffered when close() runs.
+    let text = '';
+    const outcome = new Promise<string>((resolve) => {
+      socket.on('close', () => resolve('connection closed before the whole page arrived'));
+      socket.setEncoding('latin1').on('data', (chunk: string) => {
+        text += chunk;
+        if (/access_denied[\s\S]*<\/html>/.test(text)) return resolve('page received');
+        socket.pause();
+        setImmediate(() => socket.resume());
+      });
+    });
+    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    socket.write(request('/').repeat(8000) + request(`/callback?error=access_denied&state=${STATE}`) + request('/').repeat(3000));
+    expect(await outcome).toBe('page received');
+    // The browser goes away without closing its side cleanly: the grace bounds close().
+    socket.destroy();
+    vi.advanceTimersByTime(CLOSE_GRACE_MS);
+    await closing;
+  }, 30_000);
 
   it('fails with PORT_IN_USE naming the port and OAUTH2_PORT when the port is taken', async () => {
     const blocker = createServer();
