@@ -154,9 +154,9 @@ export async function processTokenResponse(response: Response, options: ProcessT
     throw new TestkitError(
       'TOKEN_RESPONSE_INVALID',
       `The token endpoint ${where} ${why}: this is not an OAuth 2 token response ` +
-        `(Content-Type: ${contentType ?? 'none'}; body: ${excerpt(text)}). ` +
+        `(${describeBody(text, contentType)}). ` +
         'Check oauth2.tokenUrl in .unito.json (and oauth2.responseContentType if the provider answers form-encoded).',
-      { details: { status, contentType } },
+      { details: { status, contentType, bodyBytes: Buffer.byteLength(text), keys: jsonKeys(text) } },
     );
   }
 
@@ -243,13 +243,22 @@ function errorHint(providerError: string, grantType: string): string {
   return 'Check the oauth2 settings in .unito.json, then run `integration-cli oauth2` again.';
 }
 
-// A key ending in token/secret/password (access_token, id_token, client_secret…) or a code, then its value.
-const SECRET_PAIR = /(?<![\w-])((?:[\w-]*(?:token|secret|password)|code|code_verifier)["']?\s*[:=]\s*["']?)([^"'&\s,;<>}]+)/gi;
-const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+/**
+ * What an unexpected body looks like, never what it says: a value may be a secret under any key name.
+ *
+ * @example
+ * describeBody('{"access":"x"}', 'application/json') // 'Content-Type: application/json; 14 bytes; JSON keys: access'
+ */
+function describeBody(text: string, contentType: string | null): string {
+  const keys = jsonKeys(text);
+  const shape = keys === undefined ? '' : `; JSON keys: ${keys.length > 0 ? keys.join(', ') : '(none)'}`;
+  return `Content-Type: ${contentType === null ? 'none' : oneLine(contentType, 100)}; ${Buffer.byteLength(text)} bytes${shape}`;
+}
 
-/** First ~200 characters of a body for an error message, with anything that looks like a secret redacted first. */
-function excerpt(text: string): string {
-  if (text.trim() === '') return '(empty)';
-  const redacted = text.replace(SECRET_PAIR, (_match, key: string) => `${key}[redacted]`).replace(JWT, '[redacted JWT]');
-  return oneLine(redacted, 200);
+/** Top-level key names of a JSON object body (each on one line and short, at most 20), else undefined. */
+function jsonKeys(text: string): string[] | undefined {
+  const parsed = parseJson(text);
+  if (parsed === undefined) return undefined;
+  const keys = Object.keys(parsed).map((key) => oneLine(key, 40));
+  return keys.length > 20 ? [...keys.slice(0, 20), `… (${keys.length} in all)`] : keys;
 }

@@ -259,12 +259,13 @@ describe('processTokenResponse', () => {
   });
 
   it.each([
-    ['an HTML 404', { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' }, 'HTTP 404', 'Not Found'],
-    ['a 200 {ok:false}', { status: 200, contentType: 'application/json', body: '{"ok":false}' }, 'without an access_token', '{"ok":false}'],
-    ['JSON without access_token', { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' }, 'without an access_token', 'Bearer'],
-    ['a 500 in plain text', { status: 500, contentType: 'text/plain', body: 'Internal Server Error' }, 'HTTP 500', 'Internal Server Error'],
-    ['a 200 with a body that is neither JSON nor form', { status: 200, contentType: 'text/plain', body: 'hello world' }, 'neither JSON nor form-encoded', 'hello world'],
-  ])('fails with TOKEN_RESPONSE_INVALID on %s, showing the body and pointing at tokenUrl', async (_label, served, why, shown) => {
+    ['an HTML 404', { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' }, 'HTTP 404', 'Content-Type: text/html; 44 bytes)'],
+    ['a 200 {ok:false}', { status: 200, contentType: 'application/json', body: '{"ok":false}' }, 'without an access_token', '12 bytes; JSON keys: ok)'],
+    ['JSON without access_token', { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' }, 'without an access_token', 'JSON keys: token_type)'],
+    ['a 500 in plain text', { status: 500, contentType: 'text/plain', body: 'Internal Server Error' }, 'HTTP 500', 'Content-Type: text/plain; 21 bytes)'],
+    ['a 200 with a body that is neither JSON nor form', { status: 200, contentType: 'text/plain', body: 'hello world' }, 'neither JSON nor form-encoded', '11 bytes)'],
+    ['an empty 200', { status: 200, contentType: 'application/json', body: '' }, 'neither JSON nor form-encoded', 'Content-Type: application/json; 0 bytes)'],
+  ])('fails with TOKEN_RESPONSE_INVALID on %s, describing the body and pointing at tokenUrl', async (_label, served, why, shown) => {
     answer = served;
     const caught = await failure(exchange());
     expect(caught.code).toBe('TOKEN_RESPONSE_INVALID');
@@ -293,21 +294,27 @@ describe('processTokenResponse', () => {
     expect(caught.message).not.toMatch(/[\r\n]/);
   });
 
-  it('redacts tokens in the body it shows and cuts it to about 200 characters', async () => {
-    const secret = 'at_SUPERSECRET_0123456789';
-    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+  it('shows the content type, size and top-level key names of an unexpected body, never a value', async () => {
+    const secret = 'SUPERSECRET_0123456789';
     answer = {
       status: 502,
       contentType: 'application/json',
-      body: JSON.stringify({ upstream: { access_token: secret, refresh_token: 'rt_ALSOSECRET_999999', note: jwt }, pad: 'x'.repeat(400) }),
+      body: JSON.stringify({ upstream: { access_token: `at_${secret}` }, creds: secret, 'x-api-key': `k_${secret}`, note: 'hello' }),
     };
     const caught = await failure(exchange());
     expect(caught.code).toBe('TOKEN_RESPONSE_INVALID');
+    expect(caught.message).toContain(`Content-Type: application/json; ${Buffer.byteLength(answer.body)} bytes; JSON keys: upstream, creds, x-api-key, note)`);
     expect(caught.message).not.toContain(secret);
-    expect(caught.message).not.toContain('ALSOSECRET');
-    expect(caught.message).not.toContain(jwt.slice(10));
-    expect(caught.message).toContain('"access_token":"[redacted]"');
-    expect(caught.message).not.toContain('x'.repeat(250));
+    expect(caught.message).not.toContain('hello');
+    expect(caught.details).toMatchObject({ bodyBytes: Buffer.byteLength(answer.body), keys: ['upstream', 'creds', 'x-api-key', 'note'] });
+    expect(JSON.stringify(caught.details)).not.toContain(secret);
+  });
+
+  it('never shows a form-encoded or text body, whatever its keys', async () => {
+    answer = { status: 500, contentType: 'text/plain', body: 'session=SUPERSECRET_0123456789&ok=0' };
+    const caught = await failure(exchange());
+    expect(caught.message).not.toContain('SUPERSECRET');
+    expect(caught.message).not.toContain('session');
   });
 
   it('never puts the client secret or the code in an error message', async () => {
