@@ -72,6 +72,10 @@ export function buildProgram(): Command {
     .description('Say whether the config is ready to publish: a production oauth2 authorization and the redirect URLs each app must register.')
     .option('--config-path <path>', 'path of the connector config', './.unito.json')
     .option('--json', 'print the result as JSON on stdout')
+    // Its --json errors say `ready: false` rather than `ok: false`.
+    .exitOverride((error) => {
+      throw Object.assign(error, { jsonShape: 'check' });
+    })
     .action(async (options) => {
       const { runCheckCommand } = await import('./check-command.js');
       process.exitCode = await runCheckCommand(options);
@@ -118,12 +122,25 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       // --help and --version are not failures; everything else commander rejects is a usage error.
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      // Commander printed the human message on stderr; a --json caller also reads one JSON error on stdout.
+      if (error.exitCode !== 0 && wantsJson(argv)) {
+        const message = error.message.replace(/^error: /, '');
+        const status = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : { ok: false };
+        process.stdout.write(`${JSON.stringify({ ...status, error: { code: 'USAGE', message } })}\n`);
+      }
       return;
     }
     const failure = describeFailure(error);
     process.stderr.write(`error: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   }
+}
+
+/** `--json` among the options (before a `--` that ends them). */
+function wantsJson(argv: string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
 }
 
 await main(process.argv);

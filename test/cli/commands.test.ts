@@ -40,6 +40,21 @@ describe('integration-cli usage', () => {
   });
 
   it.each([
+    [['oauth2', '--json', '--bogus'], 'ok', "unknown option '--bogus'"],
+    [['oauth2', '--json', '--timeout'], 'ok', "option '--timeout <seconds>' argument missing"],
+    [['oauth2', '--json', '--timeout', 'soon'], 'ok', '--timeout must be a whole number'],
+    [['oauth2', 'check', '--json', '--bogus'], 'ready', "unknown option '--bogus'"],
+  ])('prints one JSON usage error on stdout and exits 2 with --json: %j', async (args, status, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const output = JSON.parse(lines[0]!);
+    expect(output).toEqual({ [status]: false, error: { code: 'USAGE', message: expect.stringContaining(message) } });
+    expect(result.stderr).toContain(message);
+  });
+
+  it.each([
     ['--redirect-url', 'notaurl', /--redirect-url must be an absolute/],
     ['--environment', 'prod', /Unknown environment|production/],
   ])('exits 2 on a bad %s before looking at ngrok or opening anything', async (flag, value, message) => {
