@@ -93,7 +93,8 @@ const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  */
 export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Promise<FlowResult> {
-  const reporter = edges.reporter ?? silentReporter;
+  const reporter = warningsOnce(edges.reporter ?? silentReporter);
+  edges = { ...edges, reporter };
   const accountName = options.testAccount ?? 'development';
   checkFlags(options);
 
@@ -260,6 +261,7 @@ async function requestTokens(
   options: FlowOptions,
   edges: FlowEdges,
 ): Promise<TokenSet> {
+  warnIfCleartext(tokenUrl, edges.reporter ?? silentReporter);
   const response = await tokenRequest({
     tokenUrl,
     grant,
@@ -272,6 +274,36 @@ async function requestTokens(
     signal: options.signal,
   });
   return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType, signal: options.signal });
+}
+
+/** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
+function warningsOnce(reporter: FlowReporter): FlowReporter {
+  const shown = new Set<string>();
+  return {
+    start: (step, text) => reporter.start(step, text),
+    succeed: (step, text) => reporter.succeed(step, text),
+    warn(text) {
+      if (shown.has(text)) return;
+      shown.add(text);
+      reporter.warn(text);
+    },
+  };
+}
+
+/**
+ * The token request carries the client secret (and returns tokens): over plain http to another machine, anyone on
+ * the path reads them. Warn rather than refuse, since some internal or test providers only speak http.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+function warnIfCleartext(tokenUrl: string, reporter: FlowReporter): void {
+  const url = URL.parse(tokenUrl);
+  if (url === null || url.protocol !== 'http:') return;
+  const host = url.hostname;
+  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (loopback) return;
+  reporter.warn(
+    `The token URL ${displayUrl(tokenUrl)} uses plain http to ${host}: the client secret and the tokens cross the network unencrypted. Use an https tokenUrl if the provider supports it.`,
+  );
 }
 
 /** Flags that are wrong whatever the config says fail first, as usage errors. */

@@ -166,3 +166,36 @@ describe('runOAuth2Flow with an access token but no refresh token stored', () =>
     expect(lines).toContain('warn: testAccounts.development has an access token but no refresh token (the provider returned none): logging in again.');
   });
 });
+
+describe('runOAuth2Flow with a plain http token URL', () => {
+  async function refreshAt(tokenUrl: string) {
+    const base = config();
+    base.authorizations[0]!.oauth2.tokenUrl = tokenUrl;
+    const { configPath } = await tempProject({ ...base, testAccounts: { development: { refreshToken: 'stored-refresh' } } });
+    const { lines, reporter } = recordingReporter();
+    const fetched: string[] = [];
+    const fetch = async (url: string | URL | Request) => {
+      fetched.push(String(url));
+      return Response.json({ access_token: 'fresh-access-0123456789', token_type: 'Bearer' });
+    };
+    const result = await runOAuth2Flow({ configPath, port: 0, tunnel: false }, { fetch: fetch as typeof globalThis.fetch, openBrowser: async () => {}, reporter });
+    expect(result.mode).toBe('refresh');
+    expect(fetched).toEqual([tokenUrl]);
+    return lines.filter((line) => line.startsWith('warn:'));
+  }
+
+  it('warns once, naming the host and suggesting https, but still sends the request', async () => {
+    const warnings = await refreshAt('http://auth.acme.example/oauth/token');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('plain http to auth.acme.example');
+    expect(warnings[0]).toContain('https');
+    expect(warnings[0]).not.toContain(CLIENT.clientSecret);
+  });
+
+  it.each([['http://127.0.0.1:9/token'], ['http://127.42.0.7:9/token'], ['http://[::1]:9/token'], ['http://localhost:9/token'], ['https://auth.acme.example/token']])(
+    'does not warn for %s',
+    async (tokenUrl) => {
+      expect(await refreshAt(tokenUrl)).toEqual([]);
+    },
+  );
+});
