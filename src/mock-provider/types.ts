@@ -162,6 +162,11 @@ export interface MockProvider {
   lookupAccessToken(token: string): Promise<TokenInfo | undefined>;
   /** The raw oidc-provider instance: an escape hatch, not a stable API (see `MockProviderEngine`). */
   engine: MockProviderEngine;
+  /**
+   * Stops the provider: ends pending `delayMs` faults (no timer outlives it), closes the HTTP listener and its
+   * connections, and writes pending changes to `statePath`. Every call returns the same promise, settled once
+   * all of that is done; it rejects with `MOCK_PROVIDER` when a state file write failed.
+   */
   close(): Promise<void>;
 }
 
