@@ -3,20 +3,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeState, RELAY_PATH } from './authorize-url.js';
 import { escapeHtml, sendHtmlPage } from './html-page.js';
 import { listen, urlHost } from './listen.js';
+import { isLoopbackHost } from '../loopback.js';
 
 /** Parameters of an authorization response that the relay copies, unchanged, onto the callback URL. */
 const RELAYED_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss'] as const;
 
 /** ngrok's public domains: the tunnel URL is `https://<name>.<one of these>`. */
 const NGROK_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ngrok\.io|ngrok\.app|ngrok-free\.app|ngrok\.dev|ngrok-free\.dev)$/;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Whether the relay may redirect a browser to `url` (the `callback` carried in `state`).
  *
  * Rules (anything else is refused, so the relay is never an open redirect):
  * - `https:` on a subdomain of an ngrok domain (ngrok.io, ngrok.app, ngrok-free.app, ngrok.dev, ngrok-free.dev);
- * - `http:` or `https:` on loopback (`127.0.0.1`, `localhost`, `[::1]`), any port;
+ * - `http:` or `https:` on loopback (127.0.0.0/8, `localhost`, `[::1]`), any port;
  * - no userinfo, path exactly `/callback`, no query or fragment.
  *
  * @example
@@ -34,8 +34,8 @@ export function isAllowedCallback(url: string): boolean {
   if (parsed.username !== '' || parsed.password !== '') return false;
   if (parsed.pathname !== '/callback' || parsed.search !== '' || parsed.hash !== '') return false;
   const host = parsed.hostname;
-  if (parsed.protocol === 'https:') return NGROK_HOST.test(host) || LOOPBACK_HOSTS.has(host);
-  if (parsed.protocol === 'http:') return LOOPBACK_HOSTS.has(host);
+  if (parsed.protocol === 'https:') return NGROK_HOST.test(host) || isLoopbackHost(host);
+  if (parsed.protocol === 'http:') return isLoopbackHost(host);
   return false;
 }
 

@@ -10,6 +10,7 @@ import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
 import type { OpenTunnel, Tunnel } from './tunnel.js';
+import { isLoopbackHost } from '../loopback.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
 /** The steps the flow reports, in order. */
@@ -299,8 +300,7 @@ function warnIfCleartext(tokenUrl: string, reporter: FlowReporter): void {
   const url = URL.parse(tokenUrl);
   if (url === null || url.protocol !== 'http:') return;
   const host = url.hostname;
-  const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-  if (loopback) return;
+  if (isLoopbackHost(host)) return;
   reporter.warn(
     `The token URL ${displayUrl(tokenUrl)} uses plain http to ${host}: the client secret and the tokens cross the network unencrypted. Use an https tokenUrl if the provider supports it.`,
   );
@@ -316,7 +316,7 @@ function checkFlags(options: FlowOptions): void {
   }
   // Without a tunnel, a loopback /callback redirect URL must reach our own callback server.
   const port = options.port ?? 9002;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname);
+  const loopback = isLoopbackHost(redirect.hostname);
   const redirectPort = Number(redirect.port || (redirect.protocol === 'https:' ? 443 : 80));
   if (options.tunnel === false && loopback && redirect.pathname === '/callback' && port !== 0 && redirectPort !== port) {
     throw new TestkitError(

@@ -2,8 +2,8 @@ import type { ClientMetadata } from 'oidc-provider';
 import { TestkitError } from '../errors.js';
 import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from './defaults.js';
 import type { MockClient, MockClientOptions } from './types.js';
+import { isLoopbackHost } from '../loopback.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** Validates a client declaration and fills its defaults. Throws `MOCK_PROVIDER` on a bad one (never echoing the secret). */
 export function normalizeClient(options: MockClientOptions): MockClient {
@@ -56,7 +56,7 @@ export function clientMetadata(client: MockClient): ClientMetadata {
 /** `uri` without its port when it is an `http` loopback URI, else undefined. */
 function loopbackWithoutPort(uri: string): string | undefined {
   const parsed = URL.parse(uri);
-  if (parsed === null || parsed.protocol !== 'http:' || !LOOPBACK_HOSTS.has(parsed.hostname)) return undefined;
+  if (parsed === null || parsed.protocol !== 'http:' || !isLoopbackHost(parsed.hostname)) return undefined;
   parsed.port = '';
   return parsed.href;
 }

@@ -5,6 +5,7 @@
 import type { SetupServer } from 'msw/node';
 import type { TestContext } from 'vitest';
 import { createMockProvider, startMockProvider, type MockProvider, type MockProviderOptions, type TokenResponse } from '../mock-provider/index.js';
+import { isLoopbackHost } from '../loopback.js';
 
 /** What the fixtures add to a test's context. */
 export interface MockProviderFixtures {
@@ -50,7 +51,6 @@ export type MockProviderFixtureDefinitions = {
 /** The msw server of the current test file (modules are isolated per file), for `mswResetHandlers`. */
 let fileServer: SetupServer | undefined;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * The fixture definitions, to `.extend` one's own `test` with (see {@link MockProviderFixtures} for each
@@ -79,7 +79,7 @@ export const mockProviderFixtures: MockProviderFixtureDefinitions = {
         onUnhandledFrame: async ({ frame, defaults }) => {
           const request = (frame.data as { request?: Request }).request;
           const url = request === undefined ? undefined : new URL(request.url);
-          if (url !== undefined && LOOPBACK_HOSTS.has(url.hostname)) return;
+          if (url !== undefined && isLoopbackHost(url.hostname)) return;
           await defaults.error();
           // msw 3's defaults.error() only prints; throwing a network-error Response is what fails the request
           // (fetch rejects with a TypeError) instead of letting it through to the network.

@@ -29,6 +29,7 @@ describe('isAllowedCallback', () => {
     'http://127.0.0.1:9002/callback',
     'http://localhost:9002/callback',
     'http://[::1]:9002/callback',
+    'http://127.0.0.2:9002/callback',
     'https://localhost/callback',
   ])('allows %s', (url) => {
     expect(isAllowedCallback(url)).toBe(true);
@@ -52,6 +53,7 @@ describe('isAllowedCallback', () => {
     ['a non-loopback IP', 'http://10.0.0.1/callback'],
     ['localhost with a trailing dot', 'http://localhost./callback'],
     ['a loopback look-alike', 'http://127.0.0.1.evil.com/callback'],
+    ['an address next to loopback', 'http://128.0.0.1/callback'],
     ['not a URL', 'callback'],
   ])('refuses %s', (_label, url) => {
     expect(isAllowedCallback(url)).toBe(false);
