@@ -2,6 +2,7 @@
  * The one page layout shared by the CLI's callback pages and the mock provider's login and consent pages:
  * self-contained HTML (inline CSS, no script, no external asset), the same look from login to "done".
  */
+import type { ServerResponse } from 'node:http';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -54,4 +55,14 @@ ${bodyHtml}
 </body>
 </html>
 `;
+}
+
+/**
+ * Sends a small self-contained HTML page (no external assets) and ends the response.
+ * `bodyHtml` must already be escaped; `title` is escaped here.
+ */
+export function sendHtmlPage(res: ServerResponse, status: number, title: string, bodyHtml: string): void {
+  const html = renderHtmlPage(title, bodyHtml);
+  res.writeHead(status, { ...HTML_PAGE_HEADERS, 'content-length': Buffer.byteLength(html) });
+  res.end(html);
 }

@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TestkitError } from '../errors.js';
 import { oneLine, sentence } from '../text.js';
-import { escapeHtml, sendHtmlPage } from './html-page.js';
+import { escapeHtml, sendHtmlPage } from '../html-page.js';
 import { listen, urlHost } from './listen.js';
 
 export interface CallbackResult {

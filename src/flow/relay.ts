@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeState, RELAY_PATH } from './authorize-url.js';
-import { escapeHtml, sendHtmlPage } from './html-page.js';
+import { escapeHtml, sendHtmlPage } from '../html-page.js';
 import { listen, urlHost } from './listen.js';
 import { isLoopbackHost } from '../loopback.js';
 
