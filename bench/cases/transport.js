@@ -1,6 +1,12 @@
 // In-process transports: the same refresh-grant token request through msw, nock, HTTP (fetch to a listener in
 // this process) and a plain msw handler with a static body, from a bounded fetch loop in one process.
-// `node bench/cases/transport.js <http|msw|nock|msw-static> <durationMs> <concurrency,...>`
+// `node bench/cases/transport.js <http|msw|nock|msw-static|in-process> <durationMs> <concurrency,...>`
+// `in-process` (not in the table; for diagnosis) is the engine alone: `provider.fetch`, no interception, no socket —
+// what msw and nock would reach if their own per-request path cost nothing.
+// Besides req/s, each concurrency reports the process CPU time per request (all threads; steadier than req/s on a
+// shared machine) and the connections undici opened per request (an interceptor that answers a POST before undici has
+// finished writing its body makes undici drop the connection: a new (TLS) socket per request).
+import dc from 'node:diagnostics_channel';
 import { CLIENT, loopFor } from '../lib/common.js';
 import { refreshParams, tokenRequest } from '../lib/flow-client.js';
 import { guard, report } from './report.js';
@@ -9,6 +15,11 @@ const [kind, rawDuration = '5000', rawConcurrency = '1,32'] = process.argv.slice
 const durationMs = Number(rawDuration);
 const concurrencies = rawConcurrency.split(',').map(Number);
 guard(120_000);
+
+let connections = 0;
+dc.subscribe('undici:client:beforeConnect', () => {
+  connections += 1;
+});
 
 const STATIC_TOKEN = { access_token: 'static-access-token', token_type: 'Bearer', expires_in: 3600, refresh_token: 'static-refresh-token', scope: 'read write' };
 const options = { clients: [{ ...CLIENT }], rotateRefreshTokens: false };
@@ -33,6 +44,10 @@ async function setup() {
     server.listen({ onUnhandledFrame: 'error' });
     return { provider, tokenUrl: provider.tokenUrl, close: async () => { server.close(); await provider.close(); } };
   }
+  if (kind === 'in-process') {
+    const provider = await mock.createMockProvider(options);
+    return { provider, tokenUrl: provider.tokenUrl, fetchImpl: provider.fetch, close: () => provider.close() };
+  }
   if (kind === 'nock') {
     const nock = (await import('nock')).default;
     const { interceptMockProvider } = await import('../../dist/nock/index.js');
@@ -52,14 +67,23 @@ await report(async () => {
   const target = await setup();
   const refreshToken = target.refreshToken ?? (await target.provider.getTokens({ scope: 'openid offline_access read write' })).refresh_token;
   if (typeof refreshToken !== 'string') throw new Error(`${kind}: getTokens() returned no refresh_token`);
-  const task = () => tokenRequest(target.tokenUrl, refreshParams(refreshToken));
+  const fetchOptions = target.fetchImpl === undefined ? undefined : { fetchImpl: target.fetchImpl };
+  const task = () => tokenRequest(target.tokenUrl, refreshParams(refreshToken), fetchOptions);
   await task(); // fails loudly if the transport does not answer
   await loopFor({ concurrency: 4, durationMs: Math.min(1000, durationMs / 2), task }); // warm-up
   const byConcurrency = {};
   for (const concurrency of concurrencies) {
+    const connectionsBefore = connections;
+    const cpuBefore = process.cpuUsage();
     const run = await loopFor({ concurrency, durationMs, task });
+    const cpu = process.cpuUsage(cpuBefore);
     if (run.errors > 0) throw new Error(`${kind} c=${concurrency}: ${run.errors} errors, first: ${run.firstError}`);
-    byConcurrency[concurrency] = { perSecond: run.perSecond, done: run.done };
+    byConcurrency[concurrency] = {
+      perSecond: run.perSecond,
+      done: run.done,
+      cpuUsPerRequest: Math.round((cpu.user + cpu.system) / run.done),
+      connectionsPerRequest: Number(((connections - connectionsBefore) / run.done).toFixed(3)),
+    };
   }
   await target.close();
   return { kind, byConcurrency };
