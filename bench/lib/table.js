@@ -79,6 +79,8 @@ export function buildRows(f, settings) {
     rows.push(row(`transport.http.c${c}`, `token request over HTTP, same process, c=${c}`, 'req/s', { ours: http, floor: staticMsw }, [], 'reference'));
     rows.push(row(`transport.msw.c${c}`, `token request through msw, c=${c}`, 'req/s', { ours: msw, floor: staticMsw }, [atLeast('HTTP', msw, http, 1.0)]));
     rows.push(row(`transport.nock.c${c}`, `token request through nock, c=${c}`, 'req/s', { ours: nock, floor: staticMsw }, [atLeast('HTTP', nock, http, 1.0)]));
+    const inProcess = rate(f['transport.in-process']?.byConcurrency?.[c]);
+    rows.push(row(`transport.in-process.c${c}`, `token request through provider.fetch (in-process, no interception), c=${c}`, 'req/s', { ours: inProcess, floor: staticMsw }, [], inProcess === undefined || http === undefined ? '—' : `${(inProcess / http).toFixed(2)}× HTTP; engine-only reference`));
   }
 
   const help = num(f['cli.help']?.help?.medianMs);
