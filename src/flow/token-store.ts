@@ -120,7 +120,8 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
  * Takes the lock that keeps two `integration-cli oauth2` runs from writing the same config; fails fast if taken.
  * A lock left by a crashed run goes stale after 10 s and is then taken over.
  * proper-lockfile only notices a lost lock on its next 5 s refresh, so `assertHeld()` checks it on demand:
- * the lock directory must still carry the mtime we last gave it, and that mtime must not be stale yet.
+ * the lock directory must still carry the mtime we last gave it, and that mtime must be at least
+ * {@link WRITE_MARGIN_MS} short of stale. `release()` leaves a lock directory that is no longer ours in place.
  *
  * @throws TestkitError `LOCKED` (another run holds it), `WRITE_FAILED` (the lock cannot be created).
  * @example
@@ -179,32 +180,45 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
       { details: { path, lockPath } },
     );
   };
+  /** The lock directory's mtime; throws `LOCKED` unless it is one we gave it (else another run owns the lock). */
+  const ownMtime = async (): Promise<number> => {
+    let mtimeMs: number;
+    try {
+      ({ mtimeMs } = await stat(lockPath));
+    } catch {
+      throw lost(`${lockPath} is gone`);
+    }
+    // Filesystems may keep whole seconds only; another run's mtime is at least STALE_MS newer than ours.
+    if (![ours.confirmed, ours.pending].some((value) => Math.abs(mtimeMs - value) < 1000)) throw lost(`${lockPath} was replaced`);
+    return mtimeMs;
+  };
   return {
     lockPath,
     async assertHeld() {
       if (released) throw lost('it was already released');
       if (compromised) throw lost('it could not be refreshed in time');
-      let mtimeMs: number;
-      try {
-        ({ mtimeMs } = await stat(lockPath));
-      } catch {
-        throw lost(`${lockPath} is gone`);
+      const age = Date.now() - (await ownMtime());
+      if (age > STALE_MS - WRITE_MARGIN_MS) {
+        throw lost(`this run was paused: the lock was last refreshed ${Math.round(age / 1000)} s ago, so it went stale or was about to`);
       }
-      // Filesystems may keep whole seconds only; another run's mtime is at least STALE_MS newer than ours.
-      const isOurs = [ours.confirmed, ours.pending].some((value) => Math.abs(mtimeMs - value) < 1000);
-      if (!isOurs) throw lost(`${lockPath} was replaced`);
-      if (Date.now() - mtimeMs > STALE_MS) throw lost('this run was paused for more than 10 s, so the lock went stale');
     },
     async release() {
       if (released) return;
       released = true;
-      if (!compromised) await release();
+      // proper-lockfile removes the lock directory without checking whose it is: after a pause it may be another run's.
+      if (compromised || !(await ownMtime().then(() => true, () => false))) return;
+      await release();
     },
   };
 }
 
 /** After this long without a refresh, a lock is considered left by a crashed run and may be taken over. */
 const STALE_MS = 10_000;
+/**
+ * A write needs the lock this far from stale, so it lands before another run may take the lock over.
+ * A running process refreshes its lock every STALE_MS / 2, well inside this.
+ */
+const WRITE_MARGIN_MS = 2_000;
 
 /** Indentation (tabs, or the smallest space indent) and EOL of the file, so inserted text looks hand-written. */
 function detectFormatting(text: string): FormattingOptions {

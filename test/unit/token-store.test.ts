@@ -225,11 +225,44 @@ describe('acquireConfigLock', () => {
       vi.setSystemTime(Date.now() + 20_000);
       const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock }));
       expect(error.code).toBe('LOCKED');
-      expect(error.message).toContain('paused for more than 10 s');
+      expect(error.message).toContain('last refreshed 20 s ago');
       expect(await readFile(file, 'utf8')).toBe('{}\n');
     } finally {
       vi.useRealTimers();
       await lock.release();
+    }
+  });
+
+  it('refuses to write when the lock is 9 s old: another run could take it over before the write lands', async () => {
+    await writeFile(file, '{}\n');
+    const lock = await acquireConfigLock(file);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 9_000);
+      const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock }));
+      expect(error.code).toBe('LOCKED');
+      expect(error.message).toContain('NOT written');
+      expect(await readFile(file, 'utf8')).toBe('{}\n');
+    } finally {
+      vi.useRealTimers();
+      await lock.release();
+    }
+  });
+
+  it('leaves the second run\'s lock in place when a paused run that lost its lock fails without writing', async () => {
+    await writeFile(file, '{}\n');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 20_000);
+    const first = await acquireConfigLock(file).finally(() => vi.useRealTimers());
+    const second = await acquireConfigLock(file);
+    try {
+      // The flow failed (timeout, denial, Ctrl-C) before any write: only the finally's release() runs.
+      await first.release();
+      expect((await stat(second.lockPath)).isDirectory()).toBe(true);
+      const error = await rejection(acquireConfigLock(file));
+      expect(error.code).toBe('LOCKED');
+    } finally {
+      await second.release();
     }
   });
 
