@@ -28,8 +28,8 @@ export interface CallbackServer {
   /** Resolves with the first callback carrying the expected `state` and a `code`. */
   waitForCallback(options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallbackResult>;
   /**
-   * Stops listening and drops idle connections at once; a connection still sending a page is closed once the
-   * page is out (or after {@link CLOSE_GRACE_MS} when the browser stopped reading).
+   * Drops idle connections at once, lets pages being sent reach the browser, then stops listening; connections
+   * are cut after {@link CLOSE_GRACE_MS} when the browser stopped reading. New connections are refused meanwhile.
    */
   close(): Promise<void>;
 }
@@ -183,6 +183,11 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
   // but the page may still sit in the socket's buffer: destroying the socket then would cut it.
   const connections = new Map<Socket, number>();
   let closing = false;
+  /** Set by close(): called once no connection has a page left to send. */
+  let pagesOut: (() => void) | undefined;
+  const checkPagesOut = (): void => {
+    if (pagesOut !== undefined && ![...connections.values()].some((sending) => sending > 0)) pagesOut();
+  };
   const server = createServer((req, res) => {
     const socket = req.socket;
     connections.set(socket, (connections.get(socket) ?? 0) + 1);
@@ -192,12 +197,18 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       connections.set(socket, sending - 1);
       // The page is out: end the connection politely (FIN after the data), so the browser reads all of it.
       if (closing && sending === 1) socket.end();
+      checkPagesOut();
     });
     handler(req, res);
   });
   server.on('connection', (socket: Socket) => {
+    // Closing: a new connection has no page coming.
+    if (closing) return void socket.destroy();
     connections.set(socket, 0);
-    socket.once('close', () => connections.delete(socket));
+    socket.once('close', () => {
+      connections.delete(socket);
+      checkPagesOut();
+    });
   });
   const port = await listen(server, options.port, host, 'OAuth 2 callback server', 'set OAUTH2_PORT to another port');
   const url = `http://${urlHost(host)}:${port}`;
@@ -259,15 +270,28 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
         // A pending wait can never succeed once the socket is gone: fail it now rather than at its timeout.
         for (const waiter of [...waiters]) waiter(serverClosed(url));
         closing = true;
-        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-        server.close((error) => {
-          clearTimeout(force);
-          if (error) reject(error);
-          else resolve();
-        });
         // Idle keep-alive connections and half-sent requests have no page to lose: without this, close() would
         // wait for their idle timeout.
         for (const [socket, sending] of connections) if (sending === 0) socket.destroy();
+        // server.close() itself destroys every connection whose response has ended, even with its page still in
+        // the socket's buffer (Node's closeIdleConnections): call it only once the pages are out, or after the
+        // grace for a browser that stopped reading.
+        let stopping = false;
+        const stop = (): void => {
+          if (stopping) return;
+          stopping = true;
+          server.close((error) => {
+            clearTimeout(force);
+            if (error) reject(error);
+            else resolve();
+          });
+        };
+        const force = setTimeout(() => {
+          stop();
+          server.closeAllConnections();
+        }, CLOSE_GRACE_MS);
+        pagesOut = stop;
+        checkPagesOut();
       });
       return closed;
     },
