@@ -96,7 +96,12 @@ export async function createMockEdges(options: {
   return {
     edges: { openBrowser, providerOverride, relayRedirectUrl: relay.redirectUrl },
     close: async () => {
-      await Promise.allSettled([relay.close(), provider?.close()]);
+      const [, closed] = await Promise.allSettled([relay.close(), provider?.close()]);
+      if (closed.status === 'rejected') {
+        // The tokens are in the config, but the mock no longer knows them: say so rather than fail the next run.
+        const reason = closed.reason instanceof Error ? closed.reason.message : String(closed.reason);
+        options.reporter.warn(`Could not save the mock provider's state (${oneLine(reason)}). The next --mock run cannot refresh these tokens: run it with --reset-mock.`);
+      }
     },
   };
 }

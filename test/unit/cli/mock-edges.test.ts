@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -6,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMockEdges } from '../../../src/cli/mock-edges.js';
 import { ConsoleReporter } from '../../../src/cli/reporter.js';
 import { TestkitError } from '../../../src/errors.js';
+import type { OAuth2Authorization } from '../../../src/flow/types.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -38,5 +40,26 @@ describe('createMockEdges with --open', () => {
     } finally {
       await mock.close();
     }
+  });
+});
+
+describe('createMockEdges close()', () => {
+  it('warns, suggesting --reset-mock, when the mock state cannot be saved', async () => {
+    const stream = new PassThrough();
+    let output = '';
+    stream.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const reporter = new ConsoleReporter(stream as unknown as NodeJS.WriteStream);
+    const mock = await createMockEdges({ configPath: join(dir, '.unito.json'), open: undefined, reset: false, reporter });
+    const authorization = { name: 'oauth2', method: 'oauth2', oauth2: { clientId: 'client', clientSecret: 'client-secret', scopes: [] } } as unknown as OAuth2Authorization;
+    await mock.edges.providerOverride!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback' });
+    await new Promise((resolve) => setImmediate(resolve));
+    // A change is pending (registered in this tick) when the state directory turns into a file: its write fails.
+    void mock.edges.providerOverride!(authorization, { redirectUri: 'http://127.0.0.1:9003/callback' });
+    rmSync(join(dir, 'cache', 'mock-provider'), { recursive: true, force: true });
+    writeFileSync(join(dir, 'cache', 'mock-provider'), 'not a directory');
+    await mock.close();
+    expect(output).toContain("Could not save the mock provider's state");
+    expect(output).toContain('--reset-mock');
+    expect(output).not.toContain('client-secret');
   });
 });
