@@ -151,12 +151,13 @@ export async function processTokenResponse(response: Response, options: ProcessT
         : parsed === undefined
           ? `answered HTTP ${status} with a body that is neither JSON nor form-encoded`
           : `answered HTTP ${status} without an access_token`;
+    const keys = jsonKeys(text);
     throw new TestkitError(
       'TOKEN_RESPONSE_INVALID',
       `The token endpoint ${where} ${why}: this is not an OAuth 2 token response ` +
-        `(${describeBody(text, contentType)}). ` +
+        `(${describeBody(text, contentType, keys)}). ` +
         'Check oauth2.tokenUrl in .unito.json (and oauth2.responseContentType if the provider answers form-encoded).',
-      { details: { status, contentType, bodyBytes: Buffer.byteLength(text), keys: jsonKeys(text) } },
+      { details: { status, contentType, bodyBytes: Buffer.byteLength(text), keys } },
     );
   }
 
@@ -249,8 +250,7 @@ function errorHint(providerError: string, grantType: string): string {
  * @example
  * describeBody('{"access":"x"}', 'application/json') // 'Content-Type: application/json; 14 bytes; JSON keys: access'
  */
-function describeBody(text: string, contentType: string | null): string {
-  const keys = jsonKeys(text);
+function describeBody(text: string, contentType: string | null, keys = jsonKeys(text)): string {
   const shape = keys === undefined ? '' : `; JSON keys: ${keys.length > 0 ? keys.join(', ') : '(none)'}`;
   return `Content-Type: ${contentType === null ? 'none' : oneLine(contentType, 100)}; ${Buffer.byteLength(text)} bytes${shape}`;
 }

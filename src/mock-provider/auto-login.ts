@@ -2,7 +2,7 @@ import type { GrantInstance, KoaMiddleware } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
 import { mockAccount } from './engine-config.js';
 import type { EngineRequest, EngineResponse } from './inject.js';
-import { autoResult, grantAll, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
+import { autoResult, autoUserId, grantAll, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
 import type { MockUser } from './types.js';
 
 /** What the sign-in step reads and writes on oidc-provider's request context (it ships no types). */
@@ -50,8 +50,7 @@ async function autoSignIn(oidc: AuthorizationContext, deps: { users: () => reado
   if (oidc.route !== 'authorization' || session.accountId !== undefined || oidc.prompts.size > 0) return;
   if (INTERACTIVE_PARAMS.some((name) => params[name] !== undefined)) return;
   const users = deps.users();
-  const hint = typeof params.login_hint === 'string' && params.login_hint !== '' ? params.login_hint : undefined;
-  const account = mockAccount(users, hint ?? users[0]?.id ?? '');
+  const account = mockAccount(users, autoUserId(params.login_hint, users) ?? '');
   if (account === undefined) return;
   session.loginAccount({ accountId: account.accountId });
   if (session.new !== true) session.resetIdentifier();

@@ -96,14 +96,18 @@ async function autoComplete(ctx: KoaContext, deps: InteractionDeps, details: Int
  * else the first) and grant every requested scope; `access_denied` when there is no such user.
  */
 export async function autoResult(deps: Pick<InteractionDeps, 'provider' | 'users' | 'resource'>, details: InteractionDetails): Promise<InteractionResults> {
-  const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
   const users = deps.users();
-  const accountId = details.session?.accountId ?? (hint !== undefined && hint !== '' ? hint : users[0]?.id);
+  const accountId = details.session?.accountId ?? autoUserId(details.params.login_hint, users);
   if (accountId === undefined || !users.some((user) => user.id === accountId)) {
     return { error: 'access_denied', error_description: `No mock user "${accountId ?? ''}" to log in as.` };
   }
   const grant = await grantAll(deps, details.params, details.grantId, accountId);
   return { login: { accountId }, consent: { grantId: grant.jti } };
+}
+
+/** Who `login: 'auto'` signs in when nobody is: the `login_hint` user, else the first user (may be unknown). */
+export function autoUserId(loginHint: unknown, users: readonly MockUser[]): string | undefined {
+  return typeof loginHint === 'string' && loginHint !== '' ? loginHint : users[0]?.id;
 }
 
 /**

@@ -10,7 +10,7 @@ export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 /** Thrown by {@link readRequestBody} for a body over {@link MAX_REQUEST_BODY_BYTES}; its message is the 413's `error_description`. */
 export class RequestBodyTooLargeError extends Error {
   constructor() {
-    super('request body larger than 1 MiB');
+    super(`request body larger than ${MAX_REQUEST_BODY_BYTES / 1024 / 1024} MiB`);
     this.name = 'RequestBodyTooLargeError';
   }
 }
