@@ -85,7 +85,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
       send(ctx, jsonAnswer(413, { error: 'invalid_request', error_description: error.message }));
       return;
     }
-    const recorded = layer.recorder.recordRaw({
+    const recorded = layer.recorder.record({
       time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
     });
     try {

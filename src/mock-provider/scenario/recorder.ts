@@ -177,12 +177,12 @@ class LazyRecording {
  *
  * @example
  * const recorder = new RequestRecorder({ limit: 100 });
- * recorder.record(redactRequest({ method: 'GET', url: '/api/me', headers: {}, endpoint: 'resource' }));
+ * recorder.record({ time: Date.now(), method: 'GET', url: '/api/me', headers: {}, body: Buffer.alloc(0), contentType: undefined, endpoint: 'resource' });
  * recorder.requests.length // 1
  */
 export class RequestRecorder {
   readonly #limit: number;
-  readonly #requests: (RecordedRequest | LazyRecording)[] = [];
+  readonly #requests: LazyRecording[] = [];
 
   /** Throws `MOCK_PROVIDER` when `limit` is not a whole number >= 1. */
   constructor(options: { limit?: number } = {}) {
@@ -193,32 +193,22 @@ export class RequestRecorder {
     this.#limit = limit;
   }
 
-  /** Stores `request` (the same object is returned, so the engine can set `status` once it has answered). */
-  record(request: RecordedRequest): RecordedRequest {
-    this.#push(request);
-    return request;
-  }
-
   /**
    * Stores a request as it arrived and redacts it only when {@link requests} is read (the hot path pays for a
    * reference, not for parsing). Set `status` on the returned handle once the engine has answered.
    */
-  recordRaw(raw: RawRecordedRequest): { status: number | undefined } {
+  record(raw: RawRecordedRequest): { status: number | undefined } {
     const recording = new LazyRecording(raw);
-    this.#push(recording);
-    return recording;
-  }
-
-  #push(entry: RecordedRequest | LazyRecording): void {
-    this.#requests.push(entry);
+    this.#requests.push(recording);
     // The oldest go in batches (amortised O(1)): one splice per `limit` requests, not a 1000-element shift each.
     if (this.#requests.length >= 2 * this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);
+    return recording;
   }
 
   /** A snapshot of the last `limit` recorded requests, oldest first. */
   get requests(): readonly RecordedRequest[] {
     const from = Math.max(0, this.#requests.length - this.#limit);
-    return this.#requests.slice(from).map((entry) => (entry instanceof LazyRecording ? entry.read() : entry));
+    return this.#requests.slice(from).map((entry) => entry.read());
   }
 
   /** Forgets every recorded request. */

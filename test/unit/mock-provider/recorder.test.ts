@@ -96,7 +96,7 @@ describe('redactRequest', () => {
 });
 
 describe('RequestRecorder', () => {
-  const request = (path: string) => redactRequest({ method: 'GET', url: path, headers: {}, endpoint: 'other' });
+  const request = (path: string) => ({ time: 0, method: 'GET', url: path, headers: {}, body: Buffer.alloc(0), contentType: undefined, endpoint: 'other' as const });
 
   it('keeps requests in arrival order and clears them', () => {
     const recorder = new RequestRecorder();
