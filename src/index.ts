@@ -11,9 +11,9 @@
  *   { openBrowser: async (url) => console.error(`Open ${url}`) },
  * );
  */
-export { TestkitError, isTestkitError } from './errors.js';
-export type { TestkitErrorCode } from './errors.js';
-export { maskSecret } from './mask.js';
+export { TestkitError, isTestkitError } from './shared/errors.js';
+export type { TestkitErrorCode } from './shared/errors.js';
+export { maskSecret } from './shared/mask.js';
 export { getTestAccount, listAuthorizations, loadConfig, selectAuthorization } from './flow/config.js';
 export { expandRequestParameters, expandTemplate, templateContext } from './flow/template.js';
 export { buildAuthorizeUrl, createPkce, createState, decodeState, encodeState, platformRedirectUrl, ENVIRONMENTS, RELAY_PATH } from './flow/authorize-url.js';

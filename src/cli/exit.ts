@@ -1,4 +1,4 @@
-import { isTestkitError } from '../errors.js';
+import { isTestkitError } from '../shared/errors.js';
 
 /**
  * Turns any error into the exit code and one-paragraph message the CLI prints.

@@ -63,7 +63,7 @@ export function buildProgram(): Command {
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
     )
     .action(async (options) => {
-      const { runOAuth2Command } = await import('./oauth2-command.js');
+      const { runOAuth2Command } = await import('./commands/oauth2-command.js');
       process.exitCode = await runOAuth2Command(options);
     });
 
@@ -77,7 +77,7 @@ export function buildProgram(): Command {
       throw Object.assign(error, { jsonShape: 'check' });
     })
     .action(async (options) => {
-      const { runCheckCommand } = await import('./check-command.js');
+      const { runCheckCommand } = await import('./commands/check-command.js');
       process.exitCode = await runCheckCommand(options);
     });
 
@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .option('--quirk <name>', 'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh', collect)
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
     .action(async (options) => {
-      const { runMockProviderCommand } = await import('./mock-provider-command.js');
+      const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');
       process.exitCode = await runMockProviderCommand(options);
     });
 
@@ -108,7 +108,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9000).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .action(async (options) => {
-      const { runRelayCommand } = await import('./relay-command.js');
+      const { runRelayCommand } = await import('./commands/relay-command.js');
       process.exitCode = await runRelayCommand(options);
     });
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 
 /** Path of the platform's relay route that every provider redirects to (see DESIGN.md, "The redirect contract"). */
 export const RELAY_PATH = '/credentials/new/oauth2/callback-cli';

@@ -2,10 +2,10 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TestkitError } from '../errors.js';
-import { oneLine, sentence } from '../text.js';
-import { escapeHtml, sendHtmlPage } from '../html-page.js';
-import { listen, urlHost } from './listen.js';
+import { TestkitError } from '../shared/errors.js';
+import { oneLine, sentence } from '../shared/text.js';
+import { escapeHtml, sendHtmlPage } from '../shared/html-page.js';
+import { listen, urlHost } from '../shared/listen.js';
 
 export interface CallbackResult {
   code: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { getLocation, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 import {
   OAUTH2_AUTHORIZATION_SCHEMA,
   TEST_ACCOUNTS_SCHEMA,

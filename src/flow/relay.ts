@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeState, RELAY_PATH } from './authorize-url.js';
-import { escapeHtml, sendHtmlPage } from '../html-page.js';
-import { listen, urlHost } from './listen.js';
-import { isLoopbackHost } from '../loopback.js';
+import { escapeHtml, sendHtmlPage } from '../shared/html-page.js';
+import { listen, urlHost } from '../shared/listen.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 
 /** Parameters of an authorization response that the relay copies, unchanged, onto the callback URL. */
 const RELAYED_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri', 'iss'] as const;

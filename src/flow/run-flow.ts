@@ -1,5 +1,5 @@
-import { TestkitError, isTestkitError } from '../errors.js';
-import { displayUrl, oneLine } from '../text.js';
+import { TestkitError, isTestkitError } from '../shared/errors.js';
+import { displayUrl, oneLine } from '../shared/text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
@@ -10,7 +10,7 @@ import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
 import type { OpenTunnel, Tunnel } from './tunnel.js';
-import { isLoopbackHost } from '../loopback.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
 /** The steps the flow reports, in order. */

@@ -1,4 +1,4 @@
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 import { appendJsonPath } from './config-schema.js';
 import type { OAuth2Authorization, RequestParameters, TestAccount } from './types.js';
 

@@ -1,5 +1,5 @@
-import { TestkitError } from '../errors.js';
-import { displayUrl, oneLine, sentence } from '../text.js';
+import { TestkitError } from '../shared/errors.js';
+import { displayUrl, oneLine, sentence } from '../shared/text.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
 export type TokenGrant =

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { applyEdits, format, modify, type FormattingOptions, type JSONPath } from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 import { parseConfigText } from './config.js';
 import { formatJsonPath } from './config-schema.js';
 import type { TokenSet } from './types.js';

@@ -1,5 +1,5 @@
 import type { Config as NgrokConfig } from '@ngrok/ngrok';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 
 /** A public URL forwarding to the local callback server. */
 export interface Tunnel {

@@ -1,6 +1,236 @@
-import { createMockProviderInternals } from './build-mock-provider.js';
-import { DEFAULT_IN_PROCESS_ISSUER } from './defaults.js';
-import type { MockProvider, MockProviderOptions } from './types.js';
+import Provider from 'oidc-provider';
+import { TestkitError } from '../shared/errors.js';
+import { clientMetadata, normalizeClient, redirectUriAllowed } from './engine/clients.js';
+import { TokenControls } from './state/token-controls.js';
+import {
+  DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
+  DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
+  MAX_GRANTS, MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
+} from './defaults.js';
+import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
+import { defaultScope } from './engine/default-scope.js';
+import { engineConfiguration } from './engine/configuration.js';
+import { addEngineScopes } from './engine/scopes.js';
+import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
+import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
+import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './transport/fetch.js';
+import { interactionRoutes } from './login/interactions.js';
+import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
+import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
+import { MemoryStore } from './state/memory-store.js';
+import { resourceRoute } from './resource/resource-route.js';
+import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
+import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
+import type { TokenInfo } from './resource/bearer.js';
+import { readState, StateWriter } from './state/state-file.js';
+import type {
+  MockProvider, MockProviderEngine, AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, TokenResponse,
+} from './types.js';
+
+/**
+ * What `startMockProvider` needs beyond the public handle.
+ * @internal
+ */
+export interface MockProviderInternals {
+  provider: MockProvider;
+  /** The engine's node handler, scenario layer first: what the HTTP listener serves. */
+  callback: NodeHandler;
+  store: MemoryStore;
+  /** Registered close hooks run by `close()` (the listener). */
+  onClose(hook: () => Promise<void>): void;
+}
+
+/**
+ * Builds the engine, its scenario layer and the public handle; `createMockProvider` and `startMockProvider` wrap it.
+ * @internal
+ */
+export async function createMockProviderInternals(options: MockProviderOptions, issuerInput: string): Promise<MockProviderInternals> {
+  const issuer = normalizeIssuer(issuerInput);
+  const accessTokenTtl = positiveSeconds('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL);
+  const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
+  const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
+  const login = options.login ?? DEFAULT_LOGIN;
+  if (format !== 'opaque' && format !== 'jwt') throw new TestkitError('MOCK_PROVIDER', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
+  if (login !== 'auto' && login !== 'form') throw new TestkitError('MOCK_PROVIDER', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
+
+  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map(normalizeClient);
+  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user) => {
+    if (typeof user.id !== 'string' || user.id === '') throw new TestkitError('MOCK_PROVIDER', 'A mock user needs a non-empty id.');
+    return { id: user.id, claims: { ...(user.claims ?? {}) } };
+  });
+  const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
+
+  // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
+  const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
+  if (omitsRefreshToken && options.rotateRefreshTokens === true) {
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
+    );
+  }
+  const rotateRefreshTokens = omitsRefreshToken ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
+
+  const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
+  const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
+  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants: MAX_GRANTS });
+  const resourceUrl = `${issuer}${RESOURCE_PATH}`;
+  const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
+  // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.
+  const adHocUsers: MockUser[] = [];
+  const addUser = (user: MockUser): void => {
+    if (users.some((candidate) => candidate.id === user.id)) return;
+    users.push(user);
+    adHocUsers.push(user);
+    controls.onChange?.();
+  };
+  if (persisted !== undefined) {
+    for (const user of persisted.adHocUsers) addUser({ id: user.id, claims: { ...user.claims } });
+    store.load(persisted.entries.filter((entry) => !entry.key.startsWith('Client:')));
+    for (const [jti, expiresAt] of persisted.jwtAccessTokens) controls.jwtAccessTokens.set(jti, expiresAt);
+  }
+
+  const engine = new Provider(issuer, engineConfiguration({
+    store,
+    keys,
+    scopes,
+    users: () => users,
+    accessTokenTtl,
+    refreshTokenTtl,
+    rotateRefreshTokens,
+    jwtResource: format === 'jwt' ? resourceUrl : undefined,
+    onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
+    interactionPolicy: login === 'auto' ? autoLoginPolicy({ users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }) : undefined,
+  }));
+  engine.proxy = true;
+  // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
+  engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
+    return redirectUriAllowed(this.redirectUris, value);
+  };
+  const origin = new URL(issuer).origin;
+  let callback: NodeHandler | undefined;
+  const layer: ScenarioLayer = {
+    origin,
+    engine: (request) => injectRequest(callback as NodeHandler, request, { internal: true }),
+    routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
+    faults: new FaultQueue(),
+    recorder: new RequestRecorder(),
+    quirks: { ...(options.quirks ?? {}) },
+  };
+  engine.use(scenarioMiddleware(layer));
+  if (login === 'auto') engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
+  engine.use(defaultScope({ clients: () => clients }));
+  engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
+  engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
+
+  const putClient = (client: MockClient): void => {
+    store.set('Client', `Client:${client.clientId}`, clientMetadata(client), undefined);
+    for (const scope of client.scopes) scopes.add(scope);
+    addEngineScopes(engine, client.scopes);
+  };
+  for (const client of clients) putClient(client);
+
+  const state = options.statePath === undefined ? undefined : new StateWriter(options.statePath, () => ({
+    version: 1,
+    keys,
+    entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
+    jwtAccessTokens: [...controls.jwtAccessTokens],
+    adHocUsers,
+  }));
+  if (state !== undefined) {
+    store.onChange = state.schedule;
+    controls.onChange = state.schedule;
+  }
+
+  callback = engine.callback();
+  const engineCallback = callback;
+  const closeHooks: (() => Promise<void>)[] = [];
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
+    if (new URL(request.url).origin !== origin) {
+      throw new TestkitError('MOCK_PROVIDER', `handle() got a request for ${new URL(request.url).origin}, not this provider (${origin}).`);
+    }
+    return toFetchResponse(await injectRequest(engineCallback, await fromFetchRequest(request)), request.method);
+  };
+  const providerFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).origin === origin) return handle(request);
+    return globalThis.fetch(request);
+  };
+
+  const headless: HeadlessDeps = {
+    fetch: providerFetch,
+    authorizationUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    clients: () => clients,
+    users: () => users,
+  };
+
+  const provider: MockProvider = {
+    issuer,
+    authorizationUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    userinfoUrl: `${issuer}/me`,
+    resourceUrl,
+    revocationUrl: `${issuer}/token/revocation`,
+    introspectionUrl: `${issuer}/token/introspection`,
+    jwksUrl: `${issuer}/jwks`,
+    clients,
+    users,
+    handle,
+    fetch: providerFetch,
+    registerClient(input) {
+      const client = normalizeClient(input);
+      const index = clients.findIndex((candidate) => candidate.clientId === client.clientId);
+      if (index === -1) clients.push(client);
+      else clients[index] = client;
+      putClient(client);
+      return client;
+    },
+    getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
+    authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
+    expireAccessTokens: async () => controls.expireAccessTokens(),
+    revokeRefreshTokens: async () => controls.revokeRefreshTokens(),
+    failNext: (endpoint, fault, failOptions) => layer.faults.push(endpoint, fault, failOptions),
+    get requests() {
+      return layer.recorder.requests;
+    },
+    clearRequests: () => layer.recorder.clear(),
+    lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    engine,
+    // Every call gets the one promise that settles once the listener and the state file are done with.
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        layer.faults.clear();
+        for (const hook of closeHooks.splice(0)) await hook();
+        state?.close();
+      })();
+      return closing;
+    },
+  };
+  return { provider, callback: engineCallback, store, onClose: (hook) => closeHooks.push(hook) };
+}
+
+function normalizeIssuer(input: string): string {
+  const url = URL.parse(input);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
+  }
+  return url.origin;
+}
+
+function positiveSeconds(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TestkitError('MOCK_PROVIDER', `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
+  }
+  return value;
+}
 
 /**
  * Creates a mock OAuth 2 provider (oidc-provider underneath) with no listener: serve it in-process with

@@ -4,9 +4,9 @@
  */
 export { createMockProvider } from './create-mock-provider.js';
 export type { MockProvider, MockProviderEngine } from './types.js';
-export { startMockProvider } from './start-mock-provider.js';
-export { createUserAgent } from './user-agent.js';
-export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent.js';
+export { startMockProvider } from './transport/http-listener.js';
+export { createUserAgent } from './user-agent/user-agent.js';
+export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent/user-agent.js';
 export type {
   AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, MockUserOptions,
   QuirksOptions, TokenResponse,
@@ -16,5 +16,5 @@ export type { Quirks, QuirkName } from './scenario/quirks.js';
 export { QUIRK_HELP, QUIRK_NAMES } from './scenario/quirks.js';
 export { ENDPOINTS } from './scenario/faults.js';
 export type { RecordedRequest } from './scenario/recorder.js';
-export type { TokenInfo } from './scenario/resource.js';
+export type { TokenInfo } from './resource/bearer.js';
 export * as defaults from './defaults.js';

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, FaultSpec } from './scenario/faults.js';
 import type { RecordedRequest } from './scenario/recorder.js';
-import type { TokenInfo } from './scenario/resource.js';
+import type { TokenInfo } from './resource/bearer.js';
 
 /** A client the provider accepts. */
 export interface MockClientOptions {
@@ -111,7 +111,7 @@ export interface AuthorizeResult {
   state: string;
 }
 
-export type { TokenInfo } from './scenario/resource.js';
+export type { TokenInfo } from './resource/bearer.js';
 
 /**
  * The oidc-provider 9 instance behind a mock provider, typed by the little this package promises about it, so

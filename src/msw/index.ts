@@ -5,10 +5,10 @@
  */
 import { http, type DefaultBodyType, type HttpHandler, type HttpRequestResolverExtras, type HttpResponseResolver, type PathParams, type ResponseResolver } from 'msw';
 import type { MockProvider } from '../mock-provider/index.js';
-import { checkBearer } from '../mock-provider/scenario/resource.js';
-import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/bearer-context.js';
+import { checkBearer } from '../mock-provider/resource/bearer.js';
+import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
 
-export type { BearerContext, WithBearerOptions } from '../mock-provider/bearer-context.js';
+export type { BearerContext, WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
 
 /**
  * msw handlers that pass every request for the provider's issuer origin (any path, any method) to

@@ -6,12 +6,12 @@
  * treats a reply function of exactly two parameters as callback-style; the functions below take one.
  */
 import nock from 'nock';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../shared/errors.js';
 import type { MockProvider } from '../mock-provider/index.js';
-import { checkBearer } from '../mock-provider/scenario/resource.js';
-import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/bearer-context.js';
+import { checkBearer } from '../mock-provider/resource/bearer.js';
+import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
 
-export type { BearerContext, WithBearerOptions } from '../mock-provider/bearer-context.js';
+export type { BearerContext, WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
 
 /** `[status, body, rawHeaders]` as a nock full reply function returns it. */
 export type NockReply = readonly [number, string | Buffer, string[]];

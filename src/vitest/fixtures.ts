@@ -5,7 +5,7 @@
 import type { SetupServer } from 'msw/node';
 import type { TestContext } from 'vitest';
 import { createMockProvider, startMockProvider, type MockProvider, type MockProviderOptions, type TokenResponse } from '../mock-provider/index.js';
-import { isLoopbackHost } from '../loopback.js';
+import { isLoopbackHost } from '../shared/loopback.js';
 
 /** What the fixtures add to a test's context. */
 export interface MockProviderFixtures {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
-import { createUserAgent } from '../../src/mock-provider/user-agent.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
 import { QUIRK_NAMES } from '../../src/mock-provider/scenario/quirks.js';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
 

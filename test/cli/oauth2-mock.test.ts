@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mockStatePath } from '../../src/cli/mock-edges.js';
+import { mockStatePath } from '../../src/cli/edges/mock-edges.js';
 import { acquireConfigLock } from '../../src/flow/token-store.js';
 import { CLI, runCli, tempProject } from '../helpers/cli.js';
 

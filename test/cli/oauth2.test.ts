@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMockProvider } from '../../src/mock-provider/index.js';
 import type { MockProvider } from '../../src/mock-provider/index.js';
-import { createUserAgent } from '../../src/mock-provider/user-agent.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
 import type { CliRun } from '../helpers/cli.js';
 

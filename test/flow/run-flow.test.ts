@@ -6,7 +6,7 @@ import { startRelayServer } from '../../src/flow/relay.js';
 import type { Tunnel } from '../../src/flow/tunnel.js';
 import { startMockProvider } from '../../src/mock-provider/index.js';
 import type { MockProvider } from '../../src/mock-provider/index.js';
-import { createUserAgent } from '../../src/mock-provider/user-agent.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
 import { tempProject } from '../helpers/cli.js';
 
 const CLIENT = { clientId: 'flow-client', clientSecret: 'flow-secret-0123456789', redirectUris: [] as string[], scopes: ['read'] };

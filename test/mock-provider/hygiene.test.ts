@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMockProviderInternals } from '../../src/mock-provider/build-mock-provider.js';
+import { createMockProviderInternals } from '../../src/mock-provider/create-mock-provider.js';
 import type { MockProvider } from '../../src/mock-provider/index.js';
 import { createMockProvider, startMockProvider } from '../../src/mock-provider/index.js';
 import { basic, callResource, tokenRequest } from './helpers.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockProvider } from '../../src/mock-provider/index.js';
-import { MAX_REQUEST_BODY_BYTES } from '../../src/mock-provider/request-body.js';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/mock-provider/transport/request-body.js';
 import { basic, providerFor, TRANSPORTS } from './helpers.js';
 
 const open: MockProvider[] = [];

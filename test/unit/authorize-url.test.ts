@@ -10,7 +10,7 @@ import {
   platformRedirectUrl,
   RELAY_PATH,
 } from '../../src/flow/authorize-url.js';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 
 describe('createPkce', () => {
   it('creates a 43-character base64url verifier whose S256 hash is the challenge', () => {

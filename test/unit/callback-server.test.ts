@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_GRACE_MS, startCallbackServer } from '../../src/flow/callback-server.js';
 import type { CallbackServer } from '../../src/flow/callback-server.js';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 
 const STATE = 'eyJ2IjoxLCJub25jZSI6ImFiYyIsImNhbGxiYWNrIjoiaHR0cDovL3gvY2FsbGJhY2sifQ';
 let server: CallbackServer | undefined;

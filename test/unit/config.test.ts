@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TestkitError, type TestkitErrorCode } from '../../src/errors.js';
+import { TestkitError, type TestkitErrorCode } from '../../src/shared/errors.js';
 import { getTestAccount, listAuthorizations, loadConfig, offsetToLineColumn, selectAuthorization } from '../../src/flow/config.js';
 import type { Authorization, UnitoConfig } from '../../src/flow/types.js';
 

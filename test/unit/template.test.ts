@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 import { expandRequestParameters, expandTemplate, templateContext } from '../../src/flow/template.js';
 import type { OAuth2Authorization } from '../../src/flow/types.js';
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processTokenResponse, tokenRequest } from '../../src/flow/token-client.js';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 
 interface Answer {
   status: number;

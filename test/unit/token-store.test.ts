@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/flow/config.js';
 import { acquireConfigLock, saveTokens } from '../../src/flow/token-store.js';
 import type { TokenSet } from '../../src/flow/types.js';

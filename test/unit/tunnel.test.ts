@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createNgrokTunnel, resolveNgrokOptions } from '../../src/flow/tunnel.js';
 import type { NgrokModule } from '../../src/flow/tunnel.js';
-import { TestkitError } from '../../src/errors.js';
+import { TestkitError } from '../../src/shared/errors.js';
 
 const AUTHTOKEN = '2abcDEFghiJKLmnoPQRstu_3vwxYZ0123456789abcdef';
 

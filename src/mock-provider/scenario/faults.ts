@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { TestkitError } from '../../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 
 /**
  * Where a fault applies. `'any'` matches whichever faultable endpoint is hit next.

@@ -1,4 +1,4 @@
-import { TestkitError } from '../../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 
 /**
  * Provider behaviours that break naive connectors. All off by default; the mock is RFC 6749-strict without them.

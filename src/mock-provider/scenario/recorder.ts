@@ -1,4 +1,4 @@
-import { TestkitError } from '../../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 import type { EndpointName } from './faults.js';
 
 /** One request as the mock saw it, with every secret replaced by `'[redacted]'`. */

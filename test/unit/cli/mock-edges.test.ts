@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockEdges } from '../../../src/cli/mock-edges.js';
+import { createMockEdges } from '../../../src/cli/edges/mock-edges.js';
 import { ConsoleReporter } from '../../../src/cli/reporter.js';
-import { TestkitError } from '../../../src/errors.js';
+import { TestkitError } from '../../../src/shared/errors.js';
 import type { OAuth2Authorization } from '../../../src/flow/types.js';
 
 let dir: string;

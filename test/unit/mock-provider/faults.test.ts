@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isTestkitError } from '../../../src/errors.js';
+import { isTestkitError } from '../../../src/shared/errors.js';
 import {
   FaultQueue,
   faultResponse,

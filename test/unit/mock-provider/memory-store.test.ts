@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryStore } from '../../../src/mock-provider/memory-adapter.js';
+import { MemoryStore } from '../../../src/mock-provider/state/memory-store.js';
 
 afterEach(() => {
   vi.useRealTimers();

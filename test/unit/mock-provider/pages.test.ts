@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from '../../../src/mock-provider/scenario/pages.js';
+import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from '../../../src/mock-provider/login/pages.js';
 
 const EVIL = '<script>alert("x")</script>';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { bearerResponse, checkBearer, type TokenInfo } from '../../../src/mock-provider/scenario/resource.js';
+import { bearerResponse, checkBearer, type TokenInfo } from '../../../src/mock-provider/resource/bearer.js';
 
 const NOW = 1_700_000_000;
 const TOKENS: Record<string, TokenInfo> = {

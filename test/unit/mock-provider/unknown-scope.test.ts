@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejectUnknownScopes } from '../../../src/mock-provider/unknown-scope.js';
+import { rejectUnknownScopes } from '../../../src/mock-provider/engine/unknown-scope.js';
 
 const get = (scope: unknown) => ({ query: { scope } });
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderConsentPage, renderLoginPage } from '../../../src/mock-provider/scenario/pages.js';
-import { createUserAgent } from '../../../src/mock-provider/user-agent.js';
+import { renderConsentPage, renderLoginPage } from '../../../src/mock-provider/login/pages.js';
+import { createUserAgent } from '../../../src/mock-provider/user-agent/user-agent.js';
 
 interface Seen {
   method: string;

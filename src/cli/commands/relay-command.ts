@@ -1,7 +1,7 @@
-import { startRelayServer } from '../flow/relay.js';
-import { describeFailure } from './exit.js';
-import { ConsoleReporter } from './reporter.js';
-import { untilInterrupted } from './until-interrupted.js';
+import { startRelayServer } from '../../flow/relay.js';
+import { describeFailure } from '../exit.js';
+import { ConsoleReporter } from '../reporter.js';
+import { untilInterrupted } from '../until-interrupted.js';
 
 /** Runs `integration-cli relay` until Ctrl-C; returns the exit code. */
 export async function runRelayCommand(options: { port: number; host: string }): Promise<number> {

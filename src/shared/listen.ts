@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TestkitError, type TestkitErrorCode } from '../errors.js';
+import { TestkitError, type TestkitErrorCode } from './errors.js';
 
 /**
  * Binds `server` to `host:port` and resolves with the port actually bound (port 0 picks a free one).

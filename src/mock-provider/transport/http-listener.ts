@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listen } from '../flow/listen.js';
-import { createMockProviderInternals, type MockProviderInternals } from './build-mock-provider.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.js';
-import { SENT_HEADERS, type TaggedRequest } from './dispatch.js';
+import { listen } from '../../shared/listen.js';
+import { createMockProviderInternals, type MockProviderInternals } from '../create-mock-provider.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
+import { SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
 import { ReplayableIncomingMessage } from './request-body.js';
-import type { MockProvider, MockProviderOptions } from './types.js';
+import type { MockProvider, MockProviderOptions } from '../types.js';
 
 /**
  * Creates a mock provider and serves it over HTTP on `127.0.0.1` (port 0 = any free port by default). The

@@ -1,7 +1,7 @@
 import type { KoaMiddleware } from 'oidc-provider';
-import { RESOURCE_PATH } from './defaults.js';
-import { checkBearer, type TokenInfo } from './scenario/resource.js';
-import type { MockUser } from './types.js';
+import { RESOURCE_PATH } from '../defaults.js';
+import { checkBearer, type TokenInfo } from './bearer.js';
+import type { MockUser } from '../types.js';
 
 /**
  * The protected resource `GET /api/me` (RFC 6750), the stand-in for a provider's API:

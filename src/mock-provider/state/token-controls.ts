@@ -1,7 +1,7 @@
 import { createPublicKey, verify, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
-import type { SigningJwk } from './keys.js';
-import type { MemoryStore } from './memory-adapter.js';
-import type { TokenInfo } from './scenario/resource.js';
+import type { SigningJwk } from '../engine/keys.js';
+import type { MemoryStore } from './memory-store.js';
+import type { TokenInfo } from '../resource/bearer.js';
 
 /** Seconds an expired-by-control token stays known, so the resource can say "expired" rather than "unknown". */
 const EXPIRED_GRACE_SECONDS = 300;

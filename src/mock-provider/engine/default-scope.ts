@@ -1,5 +1,5 @@
 import type { KoaMiddleware } from 'oidc-provider';
-import type { MockClient } from './types.js';
+import type { MockClient } from '../types.js';
 
 /**
  * An authorization request without `scope` gets the client's declared scopes, or `openid` when it declares

@@ -1,8 +1,8 @@
 import type Provider from 'oidc-provider';
 import type { GrantInstance, InteractionDetails, InteractionResults, KoaContext, KoaMiddleware } from 'oidc-provider';
-import { readRequestBody } from './request-body.js';
-import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './scenario/pages.js';
-import type { MockUser } from './types.js';
+import { readRequestBody } from '../transport/request-body.js';
+import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
+import type { MockUser } from '../types.js';
 
 /** Where oidc-provider sends the browser for login and consent (its `interactions.url`). */
 export const INTERACTION_PREFIX = '/interaction/';

@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { KoaContext, KoaMiddleware } from 'oidc-provider';
-import type { EngineRequest, EngineResponse } from './inject.js';
-import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError } from './request-body.js';
-import { faultResponse, type EndpointName, type FaultQueue } from './scenario/faults.js';
-import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './scenario/quirks.js';
-import type { RequestRecorder } from './scenario/recorder.js';
-import { RESOURCE_PATH } from './defaults.js';
+import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
+import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError } from '../transport/request-body.js';
+import { faultResponse, type EndpointName, type FaultQueue } from './faults.js';
+import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './quirks.js';
+import type { RequestRecorder } from './recorder.js';
+import { RESOURCE_PATH } from '../defaults.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
 const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map([

@@ -1,8 +1,8 @@
-import { isTestkitError } from '../errors.js';
-import { platformRedirectUrl } from '../flow/authorize-url.js';
-import { listAuthorizations, loadConfig, validateAuthorization } from '../flow/config.js';
-import { describeFailure } from './exit.js';
-import { ConsoleReporter } from './reporter.js';
+import { isTestkitError } from '../../shared/errors.js';
+import { platformRedirectUrl } from '../../flow/authorize-url.js';
+import { listAuthorizations, loadConfig, validateAuthorization } from '../../flow/config.js';
+import { describeFailure } from '../exit.js';
+import { ConsoleReporter } from '../reporter.js';
 
 interface AuthorizationReport {
   name: string;

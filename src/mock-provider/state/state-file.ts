@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { TestkitError } from '../errors.js';
-import type { ProviderKeys } from './keys.js';
-import type { SerializedEntry } from './memory-adapter.js';
+import { TestkitError } from '../../shared/errors.js';
+import type { ProviderKeys } from '../engine/keys.js';
+import type { SerializedEntry } from './memory-store.js';
 
 /** What a state file holds: the engine's stored artifacts and the keys that signed them. */
 export interface PersistedState {

@@ -1,8 +1,8 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { TestkitError } from '../errors.js';
-import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from './defaults.js';
-import type { MockClient, MockClientOptions } from './types.js';
-import { isLoopbackHost } from '../loopback.js';
+import { TestkitError } from '../../shared/errors.js';
+import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from '../defaults.js';
+import type { MockClient, MockClientOptions } from '../types.js';
+import { isLoopbackHost } from '../../shared/loopback.js';
 
 
 /** Validates a client declaration and fills its defaults. Throws `MOCK_PROVIDER` on a bad one (never echoing the secret). */

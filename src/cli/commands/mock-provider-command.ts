@@ -1,7 +1,7 @@
-import { TestkitError } from '../errors.js';
-import { describeFailure } from './exit.js';
-import { ConsoleReporter } from './reporter.js';
-import { untilInterrupted } from './until-interrupted.js';
+import { TestkitError } from '../../shared/errors.js';
+import { describeFailure } from '../exit.js';
+import { ConsoleReporter } from '../reporter.js';
+import { untilInterrupted } from '../until-interrupted.js';
 
 export interface MockProviderCommandOptions {
   port: number;
@@ -23,7 +23,7 @@ export interface MockProviderCommandOptions {
 export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
-    const { QUIRK_NAMES, startMockProvider } = await import('../mock-provider/index.js');
+    const { QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
     const quirks: Record<string, boolean> = {};
     for (const name of options.quirk ?? []) {
       if (!(QUIRK_NAMES as readonly string[]).includes(name)) {

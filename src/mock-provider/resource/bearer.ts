@@ -1,4 +1,4 @@
-import { TestkitError } from '../../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 
 /** What the engine knows about an access token. */
 export interface TokenInfo {

@@ -1,4 +1,4 @@
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 
 /**
  * A headless "browser" for the mock provider: follows redirects with a cookie jar and submits the login and

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { TestkitError } from '../errors.js';
-import { redirectUriAllowed } from './clients.js';
-import type { AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockUser, TokenResponse } from './types.js';
+import { TestkitError } from '../../shared/errors.js';
+import { redirectUriAllowed } from '../engine/clients.js';
+import type { AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockUser, TokenResponse } from '../types.js';
 import { createUserAgent } from './user-agent.js';
 
 export interface HeadlessDeps {

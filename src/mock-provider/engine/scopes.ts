@@ -1,6 +1,6 @@
 import type Provider from 'oidc-provider';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
-import { TestkitError } from '../errors.js';
+import { TestkitError } from '../../shared/errors.js';
 
 /**
  * The engine's own live set of accepted scopes. oidc-provider copies the `scopes` option at construction and

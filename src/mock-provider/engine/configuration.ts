@@ -1,11 +1,11 @@
 import type { Configuration, KoaContext } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { CLOCK_TOLERANCE, DEFAULT_AUTHORIZATION_CODE_TTL, DEFAULT_SESSION_TTL } from './defaults.js';
-import { INTERACTION_PREFIX } from './interactions.js';
+import { CLOCK_TOLERANCE, DEFAULT_AUTHORIZATION_CODE_TTL, DEFAULT_SESSION_TTL } from '../defaults.js';
+import { INTERACTION_PREFIX } from '../login/interactions.js';
 import type { ProviderKeys } from './keys.js';
-import type { MemoryStore } from './memory-adapter.js';
-import { renderErrorPage } from './scenario/pages.js';
-import type { MockUser } from './types.js';
+import type { MemoryStore } from '../state/memory-store.js';
+import { renderErrorPage } from '../login/pages.js';
+import type { MockUser } from '../types.js';
 import { rejectUnknownScopes } from './unknown-scope.js';
 
 /** The claims each OpenID Connect scope releases at userinfo (OIDC Core §5.4); `sub` is always released. */

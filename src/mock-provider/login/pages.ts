@@ -8,9 +8,9 @@
  * - consent: `#approve` in `<form id="approve-form">` and `#deny` in `<form id="deny-form">`, both POST with no
  *   required fields.
  */
-import { escapeHtml, renderHtmlPage } from '../../html-page.js';
+import { escapeHtml, renderHtmlPage } from '../../shared/html-page.js';
 
-export { HTML_PAGE_HEADERS as PAGE_HEADERS } from '../../html-page.js';
+export { HTML_PAGE_HEADERS as PAGE_HEADERS } from '../../shared/html-page.js';
 
 /**
  * The mock provider's sign-in page: pick a user (or type an id) and press "Sign in".

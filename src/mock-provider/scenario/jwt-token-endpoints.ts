@@ -1,8 +1,8 @@
-import { endpointOf, type ScenarioRoute } from './dispatch.js';
-import { OIDC_SCOPE_CLAIMS } from './engine-config.js';
-import type { EngineRequest, EngineResponse } from './inject.js';
-import type { TokenInfo } from './scenario/resource.js';
-import type { MockUser } from './types.js';
+import { endpointOf, type ScenarioRoute } from './pipeline.js';
+import { OIDC_SCOPE_CLAIMS } from '../engine/configuration.js';
+import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
+import type { TokenInfo } from '../resource/bearer.js';
+import type { MockUser } from '../types.js';
 
 export interface JwtTokenEndpointsDeps {
   issuer: string;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inject } from 'light-my-request';
 import { announcesTooLarge, MAX_REQUEST_BODY_BYTES, setKnownRequestBody, setRequestBodyTooLarge } from './request-body.js';
-import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './dispatch.js';
+import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
 
 /** A request as the scenario layer sees it, whichever transport it came from. */
 export interface EngineRequest {

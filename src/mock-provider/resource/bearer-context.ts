@@ -1,5 +1,5 @@
-import type { MockProvider, MockUser } from './types.js';
-import type { TokenInfo } from './scenario/resource.js';
+import type { MockProvider, MockUser } from '../types.js';
+import type { TokenInfo } from './bearer.js';
 
 /** What a bearer-guarded handler receives besides the request: the token's facts and its user. */
 export type BearerContext = {

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { TestkitError } from '../errors.js';
-import { oneLine } from '../text.js';
-import type { FlowEdges } from '../flow/run-flow.js';
-import { startRelayServer } from '../flow/relay.js';
-import type { OAuth2Authorization } from '../flow/types.js';
-import type { MockProvider } from '../mock-provider/index.js';
-import type { ConsoleReporter } from './reporter.js';
+import { TestkitError } from '../../shared/errors.js';
+import { oneLine } from '../../shared/text.js';
+import type { FlowEdges } from '../../flow/run-flow.js';
+import { startRelayServer } from '../../flow/relay.js';
+import type { OAuth2Authorization } from '../../flow/types.js';
+import type { MockProvider } from '../../mock-provider/index.js';
+import type { ConsoleReporter } from '../reporter.js';
 
 /**
  * Where `--mock` keeps the mock provider's state between runs (so a re-run can refresh):
@@ -46,7 +46,7 @@ export async function createMockEdges(options: {
       // Only now: the flow calls this once the config is valid and its lock held, so a bad config or a
       // concurrent run never loses the mock's state.
       if (options.reset) await rm(statePath, { force: true });
-      const { startMockProvider } = await import('../mock-provider/index.js');
+      const { startMockProvider } = await import('../../mock-provider/index.js');
       provider = await startMockProvider({
         statePath,
         login: options.open === undefined ? 'auto' : 'form',
@@ -82,7 +82,7 @@ export async function createMockEdges(options: {
       options.reporter.info(`If no browser opened, visit:\n${url}`);
       return;
     }
-    const { createUserAgent } = await import('../mock-provider/user-agent.js');
+    const { createUserAgent } = await import('../../mock-provider/user-agent/user-agent.js');
     const page = await createUserAgent().navigate(url);
     if (page.status !== 200 || !page.url.pathname.endsWith('/callback')) {
       throw new TestkitError(

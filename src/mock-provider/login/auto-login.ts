@@ -1,9 +1,9 @@
 import type { GrantInstance, KoaMiddleware } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
-import { mockAccount } from './engine-config.js';
-import type { EngineRequest, EngineResponse } from './inject.js';
+import { mockAccount } from '../engine/configuration.js';
+import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
 import { autoResult, autoUserId, grantAll, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
-import type { MockUser } from './types.js';
+import type { MockUser } from '../types.js';
 
 /** What the sign-in step reads and writes on oidc-provider's request context (it ships no types). */
 interface AuthorizationContext {

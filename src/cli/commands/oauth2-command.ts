@@ -1,9 +1,9 @@
-import { TestkitError } from '../errors.js';
-import { maskSecret } from '../mask.js';
-import type { FlowEdges, FlowResult } from '../flow/run-flow.js';
-import { runOAuth2Flow } from '../flow/run-flow.js';
-import { describeFailure } from './exit.js';
-import { ConsoleReporter } from './reporter.js';
+import { TestkitError } from '../../shared/errors.js';
+import { maskSecret } from '../../shared/mask.js';
+import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
+import { runOAuth2Flow } from '../../flow/run-flow.js';
+import { describeFailure } from '../exit.js';
+import { ConsoleReporter } from '../reporter.js';
 
 export interface OAuth2CommandOptions {
   configPath: string;
@@ -39,7 +39,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
     if (options.mock) {
-      const { createMockEdges } = await import('./mock-edges.js');
+      const { createMockEdges } = await import('../edges/mock-edges.js');
       const mock = await createMockEdges({
         configPath: options.configPath,
         open: options.open,
@@ -105,7 +105,7 @@ async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporte
     },
   };
   if (options.tunnel) {
-    const { createNgrokTunnel, resolveNgrokOptions } = await import('../flow/tunnel.js');
+    const { createNgrokTunnel, resolveNgrokOptions } = await import('../../flow/tunnel.js');
     let ngrok: ReturnType<typeof resolveNgrokOptions> | undefined;
     edges.preflight = () => {
       ngrok = resolveNgrokOptions(process.env);
