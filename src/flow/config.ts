@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { getLocation, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { TestkitError } from '../shared/errors.js';
+import { oneLine } from '../shared/text.js';
+import { checkConfigKeys, checkDepth, lineColumn, readConfigText } from './config-text.js';
 import {
   OAUTH2_AUTHORIZATION_SCHEMA,
   TEST_ACCOUNTS_SCHEMA,
@@ -45,18 +46,7 @@ const PARSE_MESSAGES: Record<string, string> = {
  * @example
  * offsetToLineColumn('{\n  "a": ,\n}', 9) // { line: 2, column: 8 }
  */
-export function offsetToLineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 10 || (ch === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
+export const offsetToLineColumn = lineColumn;
 
 /**
  * Parses config text as plain JSON (no comments, no trailing commas: the platform reads it with `JSON.parse`).
@@ -74,10 +64,15 @@ export function parseConfigText(text: string, path: string): unknown {
     );
   }
   const errors: ParseError[] = [];
+  // Depth first: jsonc-parser recurses per level, and 100,000 levels would overflow the stack.
+  checkDepth(text, path);
   const data: unknown = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
-  if (first === undefined) return data;
-  const { line, column } = offsetToLineColumn(text, first.offset);
+  if (first === undefined) {
+    checkConfigKeys(text, path);
+    return data;
+  }
+  const { line, column } = lineColumn(text, first.offset);
   const reason = PARSE_MESSAGES[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error);
   const near = getLocation(text, first.offset).path;
   // At a property-name position jsonc-parser ends the path with '' (the name not yet read).
@@ -101,22 +96,7 @@ export function parseConfigText(text: string, path: string): unknown {
  */
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   const absolute = resolve(path);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const what =
-      code === 'ENOENT' || code === 'ENOTDIR'
-        ? 'No config file at'
-        : code === 'EISDIR'
-          ? 'Expected a file but found a directory at'
-          : `Cannot read the config file (${code ?? 'unknown error'}) at`;
-    throw new TestkitError('CONFIG_NOT_FOUND', `${what} ${absolute}. Run from the connector's root or pass --config-path <file>.`, {
-      cause: error,
-      details: { path: absolute },
-    });
-  }
+  const text = await readConfigText(absolute);
   const data = parseConfigText(text, absolute);
   if (!isPlainObject(data)) {
     throw new TestkitError(
@@ -172,8 +152,11 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
   const all = listAuthorizations(config, configPath);
   const oauth2 = all.filter((a) => a.method === 'oauth2');
   const file = configPath ?? '.unito.json';
-  const names = (list: AuthorizationSummary[]): string =>
-    list.length === 0 ? '(none)' : list.map((a) => `${a.name ?? `authorizations[${a.index}]`} (${a.method ?? 'no method'})`).join(', ');
+  const names = (list: AuthorizationSummary[]): string => {
+    if (list.length === 0) return '(none)';
+    const shown = list.slice(0, MAX_LISTED_PROBLEMS).map((a) => `${a.name === undefined ? `authorizations[${a.index}]` : oneLine(a.name, 80)} (${oneLine(a.method ?? 'no method', 40)})`);
+    return list.length > MAX_LISTED_PROBLEMS ? `${shown.join(', ')} and ${list.length - MAX_LISTED_PROBLEMS} more` : shown.join(', ');
+  };
   const details = { path: configPath, available: oauth2.map((a) => a.name) };
   let chosen: AuthorizationSummary | undefined;
 
@@ -234,12 +217,39 @@ export function validateAuthorization(config: UnitoConfig, index: number, config
  * const refreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : undefined;
  */
 export function getTestAccount(config: UnitoConfig, accountName: string, configPath?: string): TestAccount | undefined {
+  assertAccountName(accountName);
   const accounts = config.testAccounts as unknown;
   if (accounts === undefined) return undefined;
   const validate = validator('testAccounts', TEST_ACCOUNTS_SCHEMA);
   if (!validate(accounts)) throw invalid(configPath, schemaProblems(validate.errors, ['testAccounts']));
   const record = accounts as Record<string, TestAccount>;
   return Object.hasOwn(record, accountName) ? record[accountName] : undefined;
+}
+
+/** The longest test account name accepted (a JSON key the platform shows in its UI). */
+const MAX_ACCOUNT_NAME_LENGTH = 200;
+
+/**
+ * Refuses a test account name the flow could not write and read back as an own key of `testAccounts`: empty,
+ * longer than 200 characters, with control characters, or `__proto__` (which a JSON reader turns into a prototype).
+ *
+ * @throws TestkitError `USAGE`
+ */
+export function assertAccountName(accountName: string): void {
+  const problem =
+    accountName === ''
+      ? 'is empty'
+      : accountName.length > MAX_ACCOUNT_NAME_LENGTH
+        ? `is longer than ${MAX_ACCOUNT_NAME_LENGTH} characters`
+        : /\p{Cc}/u.test(accountName)
+          ? 'contains control characters'
+          : accountName === '__proto__'
+            ? 'is "__proto__", which JSON readers turn into a prototype instead of a key'
+            : undefined;
+  if (problem === undefined) return;
+  throw new TestkitError('USAGE', `The test account name ${JSON.stringify(oneLine(accountName, 60))} ${problem}. Choose a plain name such as "development" or "mock".`, {
+    details: { accountName: oneLine(accountName, 60) },
+  });
 }
 
 const validators = new Map<string, ValidateFunction>();
@@ -264,6 +274,7 @@ interface Problem {
 /** Turns ajv errors into `{ path, message }` lines; values are never quoted because they may be secrets. */
 function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<string | number>): Problem[] {
   const problems: Problem[] = [];
+  const seen = new Set<string>();
   for (const error of errors ?? []) {
     const segments = error.instancePath
       .split('/')
@@ -297,7 +308,10 @@ function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<
       default:
         message = error.message ?? 'is invalid';
     }
-    if (!problems.some((p) => p.path === path && p.message === message)) problems.push({ path, message });
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ path: oneLine(path, 200), message: oneLine(message, 300) });
   }
   return problems;
 }
@@ -312,11 +326,15 @@ function article(types: string): string {
   return names.length === 1 ? (names[0] ?? types) : `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
 }
 
+/** How many schema problems an error lists; the rest are counted ("and N more"). */
+const MAX_LISTED_PROBLEMS = 10;
+
 function invalid(configPath: string | undefined, problems: Problem[]): TestkitError {
   const file = configPath ?? '.unito.json';
-  const lines = problems.map((p) => `  ${p.path} ${p.message}`).join('\n');
-  return new TestkitError('CONFIG_INVALID', `${file} is not a valid config:\n${lines}\nFix these entries and run again.`, {
-    details: { path: configPath, problems },
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  ${p.path} ${p.message}`);
+  if (problems.length > MAX_LISTED_PROBLEMS) listed.push(`  … and ${problems.length - MAX_LISTED_PROBLEMS} more`);
+  return new TestkitError('CONFIG_INVALID', `${file} is not a valid config:\n${listed.join('\n')}\nFix these entries and run again.`, {
+    details: { path: configPath, problems: problems.slice(0, 100), problemCount: problems.length },
   });
 }
 

@@ -6,6 +6,7 @@ import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { TestkitError } from '../shared/errors.js';
 import { parseConfigText } from './config.js';
+import { decodeConfigBytes } from './config-text.js';
 import { formatJsonPath } from './config-schema.js';
 import type { TokenSet } from './types.js';
 
@@ -57,20 +58,22 @@ export interface ConfigLock {
  */
 export async function saveTokens({ configPath, accountName, tokens, replace, lock }: SaveTokensOptions): Promise<void> {
   const path = resolve(configPath);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new TestkitError('WRITE_FAILED', `Cannot read ${path} to write the tokens (${errnoCode(error)}). Check that the file still exists and is readable.`, {
       cause: error,
       details: { path },
     });
   }
+  const text = decodeConfigBytes(bytes, path);
   const data = parseConfigText(text, path);
   assertObject(data, [], path);
   const accounts = (data as Record<string, unknown>).testAccounts;
   if (accounts !== undefined) assertObject(accounts, ['testAccounts'], path);
-  const account = (accounts as Record<string, unknown> | undefined)?.[accountName];
+  const record = accounts as Record<string, unknown> | undefined;
+  const account = record !== undefined && Object.hasOwn(record, accountName) ? record[accountName] : undefined;
   if (account !== undefined) assertObject(account, ['testAccounts', accountName], path);
 
   const fields: Record<string, unknown> = {
