@@ -27,6 +27,12 @@ export interface ExpandOptions {
 }
 
 const NAME = /^[A-Za-z0-9_$.-]+$/;
+
+/** How deep `{!fn(...)}` calls may nest: real templates use one level (`{!base64({+id}:{+secret})}`). */
+export const MAX_TEMPLATE_DEPTH = 8;
+
+/** The longest value a template may expand to: 64 KiB, far above any URL or header a provider accepts. */
+export const MAX_TEMPLATE_OUTPUT = 64 * 1024;
 const FUNCTIONS: Record<string, (input: string) => string> = {
   base64: (input) => Buffer.from(input, 'utf8').toString('base64'),
 };
@@ -102,6 +108,7 @@ export function expandRequestParameters(
 /** Recursive-descent reader over one template; `pos` only moves forward. */
 class Parser {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -122,6 +129,7 @@ class Parser {
         out += ch;
         this.pos++;
       }
+      if (out.length > MAX_TEMPLATE_OUTPUT) throw this.invalid(`it expands to more than ${MAX_TEMPLATE_OUTPUT / 1024} KiB`);
     }
     if (inArgument) throw this.invalid('a function call is not closed with ")}"');
     return out;
@@ -151,10 +159,14 @@ class Parser {
     }
     const fn = Object.hasOwn(FUNCTIONS, fnName) ? FUNCTIONS[fnName] : undefined;
     if (fn === undefined) throw this.invalid(`unknown function "${fnName}" at character ${start + 1} (known: ${Object.keys(FUNCTIONS).join(', ')})`);
+    if (this.depth >= MAX_TEMPLATE_DEPTH) throw this.invalid(`function calls are nested more than ${MAX_TEMPLATE_DEPTH} deep at character ${start + 1}`);
     this.pos = open + 1;
+    this.depth++;
     const argument = this.sequence(true);
+    this.depth--;
     this.pos += 2;
     const result = fn(argument);
+    if (result.length > MAX_TEMPLATE_OUTPUT) throw this.invalid(`it expands to more than ${MAX_TEMPLATE_OUTPUT / 1024} KiB`);
     return this.options.url === true && !inArgument ? encodeURIComponent(result) : result;
   }
 

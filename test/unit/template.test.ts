@@ -131,3 +131,26 @@ describe('expandRequestParameters', () => {
     expect(error.message).toContain('p.body.nested');
   });
 });
+
+describe('template bounds', () => {
+  it.each([[70], [20_000]])('refuses {!base64( nested %i deep with TEMPLATE_INVALID and the location, at once', (depth) => {
+    const template = `${'{!base64('.repeat(depth)}{+clientId}${')}'.repeat(depth)}`;
+    const error = thrown(() => expandTemplate(template, context, { where: 'authorizations[0].oauth2.tokenRequestParameters.header.Authorization' }));
+    expect(error.code).toBe('TEMPLATE_INVALID');
+    expect(error.message).toContain('authorizations[0].oauth2.tokenRequestParameters.header.Authorization');
+    expect(error.message).toContain('nested more than 8 deep at character 73');
+  });
+
+  it('still expands functions nested eight deep', () => {
+    const template = `${'{!base64('.repeat(8)}x${')}'.repeat(8)}`;
+    let expected = 'x';
+    for (let i = 0; i < 8; i++) expected = b64(expected);
+    expect(expandTemplate(template, context, { where: 'w' })).toBe(expected);
+  });
+
+  it('refuses a template that expands past 64 KiB', () => {
+    const big = { ...context, blob: 'x'.repeat(40 * 1024) };
+    const error = thrown(() => expandTemplate('{+blob}{+blob}', big, { where: 'w' }));
+    expect(error.message).toContain('expands to more than 64 KiB');
+  });
+});
