@@ -30,5 +30,7 @@ export function sentence(text: string): string {
  */
 export function displayUrl(value: string): string {
   const url = URL.parse(value);
-  return url === null ? (value.split('?')[0] ?? value) : `${url.origin}${url.pathname}`;
+  // Non-special schemes (javascript:, data:, file:…) have the opaque origin "null": show them as written.
+  const shown = url !== null && url.origin !== 'null' ? `${url.origin}${url.pathname}` : (value.split(/[?#]/)[0] ?? value);
+  return oneLine(shown, 200);
 }
