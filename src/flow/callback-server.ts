@@ -25,6 +25,12 @@ export interface CallbackServer {
    * state was already set.
    */
   expectState(state: string): void;
+  /**
+   * Also accepts requests whose `Host` is `host` (`name:port`): the redirect URL's host when the provider
+   * redirects here directly (e.g. `localhost:9002`), the tunnel's host. Every other `Host` is refused with 421, so a
+   * page on another site cannot reach the server through DNS rebinding.
+   */
+  allowHost(host: string): void;
   /** Resolves with the first callback carrying the expected `state` and a `code`. */
   waitForCallback(options: { timeoutMs: number; signal?: AbortSignal }): Promise<CallbackResult>;
   /**
@@ -77,6 +83,8 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
   let expectedState: Buffer | undefined = options.state === undefined ? undefined : Buffer.from(options.state, 'utf8');
   let outcome: Outcome | undefined;
   const waiters = new Set<(outcome: Outcome) => void>();
+  /** `Host` values answered (lower case, with port): the listening address, then what allowHost() adds. */
+  const allowedHosts = new Set<string>();
 
   const settle = (result: Outcome): void => {
     outcome = result;
@@ -161,6 +169,10 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('This server answers only for its own host.\n');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const known = url.pathname === '/health' || url.pathname === '/callback';
     if (!known) {
@@ -212,12 +224,16 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
   });
   const port = await listen(server, options.port, host, 'OAuth 2 callback server', 'set OAUTH2_PORT to another port');
   const url = `http://${urlHost(host)}:${port}`;
+  allowedHosts.add(new URL(url).host);
   let closed: Promise<void> | undefined;
 
   return {
     port,
     url,
     callbackUrl: `${url}/callback`,
+    allowHost(value) {
+      allowedHosts.add(value.toLowerCase());
+    },
     expectState(state) {
       const next = Buffer.from(state, 'utf8');
       if (expectedState !== undefined && !expectedState.equals(next)) {

@@ -223,6 +223,9 @@ async function login(
 
     const { state } = createState(publicCallback);
     server.expectState(state);
+    server.allowHost(new URL(publicCallback).host);
+    const redirectHost = URL.parse(redirectUri);
+    if (redirectHost !== null && isLoopbackHost(redirectHost.hostname)) server.allowHost(redirectHost.host);
     const pkce = options.pkce === false ? undefined : createPkce();
     const url = buildAuthorizeUrl({
       authorizationUrl,

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -257,7 +257,7 @@ describe('startCallbackServer', () => {
         setImmediate(() => socket.resume());
       });
     });
-    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`;
+    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n\r\n`;
     socket.write(request('/').repeat(8000) + request(`/callback?error=access_denied&state=${STATE}`) + request('/').repeat(after));
     expect(await outcome).toBe('page received');
     // The browser goes away without closing its side cleanly: the grace bounds close().
@@ -277,6 +277,33 @@ describe('startCallbackServer', () => {
       expect(error.message).toContain('OAUTH2_PORT');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe('Host header (DNS-rebinding defence)', () => {
+  it('answers its own address and the hosts allowHost() adds, and refuses any other Host with 421', async () => {
+    const s = await startCallbackServer({ port: 0, state: 'host-check-state' });
+    try {
+      const health = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: s.port, path: '/health', headers: { host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await health(`127.0.0.1:${s.port}`)).toBe(200);
+      expect(await health('evil.example')).toBe(421);
+      expect(await health(`localhost:${s.port}`)).toBe(421);
+      s.allowHost(`LOCALHOST:${s.port}`);
+      s.allowHost('abc123.ngrok-free.app');
+      expect(await health(`localhost:${s.port}`)).toBe(200);
+      expect(await health('abc123.ngrok-free.app')).toBe(200);
+      expect(await health('evil.example')).toBe(421);
+    } finally {
+      await s.close();
     }
   });
 });
