@@ -16,6 +16,16 @@ function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+function seconds(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a number of seconds from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -53,6 +63,8 @@ export function buildProgram(): Command {
     .option('--redirect-url <url>', 'redirect URL to send to the provider (overrides the platform callback-cli URL)')
     .option('--no-pkce', 'do not send a PKCE code challenge (for providers that reject it)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the login to complete').default(300).argParser(integer('--timeout', 1, 86_400)))
+    .addOption(new Option('--token-timeout <seconds>', 'limit on each token request, from sending it to the last byte of the answer').default(30).argParser(seconds('--token-timeout', 0.1, 3600)))
+    .addOption(new Option('--token-idle-timeout <seconds>', 'limit on a token answer that stops arriving (no byte for that long)').default(10).argParser(seconds('--token-idle-timeout', 0.1, 3600)))
     .option('--json', 'print one JSON result on stdout (tokens masked)')
     .addHelpText(
       'after',

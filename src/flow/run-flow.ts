@@ -1,11 +1,12 @@
 import { TestkitError, isTestkitError } from '../shared/errors.js';
+import { SecretRedactor } from '../shared/mask.js';
 import { displayUrl, oneLine } from '../shared/text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
 import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
 import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
-import { processTokenResponse, tokenRequest } from './token-client.js';
+import { requestTokenSet } from './token-client.js';
 import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
@@ -61,6 +62,10 @@ export interface FlowOptions {
   port?: number;
   /** How long to wait for the callback. Default 300 000 ms. */
   timeoutMs?: number;
+  /** Limit on each token request, headers and body. Default 30 000 ms. */
+  tokenTimeoutMs?: number;
+  /** Limit on a token response body that stops arriving. Default 10 000 ms. */
+  tokenIdleTimeoutMs?: number;
   signal?: AbortSignal;
   /** When the refresh token is rejected: true falls back to a full login, false fails with `REFRESH_REJECTED`. */
   interactive?: boolean;
@@ -94,8 +99,17 @@ const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  */
 export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Promise<FlowResult> {
-  const reporter = warningsOnce(edges.reporter ?? silentReporter);
-  edges = { ...edges, reporter };
+  // Every message of the run, reported or thrown, is masked for the run's secrets, whatever route they took.
+  const secrets = new SecretRedactor();
+  const reporter = warningsOnce(redacting(edges.reporter ?? silentReporter, secrets));
+  try {
+    return await runFlow(options, { ...edges, reporter }, reporter, secrets);
+  } catch (error) {
+    throw secrets.redactError(error);
+  }
+}
+
+async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowReporter, secrets: SecretRedactor): Promise<FlowResult> {
   const accountName = options.testAccount ?? 'development';
   checkFlags(options);
 
@@ -103,11 +117,12 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   const config = await loadConfig(options.configPath);
   const authorization = selectAuthorization(config.data, options.authorization, config.path);
   const account = getTestAccount(config.data, accountName, config.path);
+  addRunSecrets(secrets, authorization, account);
   // By identity, not by name: names may be missing or repeated.
   const index = (config.data.authorizations as unknown[]).indexOf(authorization);
   const where = `authorizations[${index}].oauth2`;
   const lock = await acquireConfigLock(config.path);
-  reporter.succeed('config', `Authorization "${authorization.name}", test account "${accountName}" in ${config.path}`);
+  reporter.succeed('config', `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`);
 
   const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
   try {
@@ -118,11 +133,17 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
     if (storedRefreshToken && !options.reauth) {
       const refreshed = await refreshStoredToken(authorization, where, account ?? {}, storedRefreshToken, options, edges, reporter);
       if (refreshed) {
-        await save(config.path, accountName, refreshed, lock, reporter);
+        addTokenSecrets(secrets, refreshed);
+        try {
+          await save(config.path, accountName, refreshed, lock, reporter);
+        } catch (error) {
+          throw refreshNotSaved(error, accountName, refreshed);
+        }
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
     const { tokens, redirectUri } = await login(authorization, where, account ?? {}, options, edges, reporter);
+    addTokenSecrets(secrets, tokens);
     await save(config.path, accountName, tokens, lock, reporter, true);
     return { ...base, mode: 'login', redirectUri, tokens };
   } finally {
@@ -130,7 +151,23 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   }
 }
 
+/**
+ * A refresh whose answer could not be written: a provider that rotates refresh tokens has already invalidated the
+ * stored one, so say so and what to do, keeping the write error's code.
+ */
+function refreshNotSaved(error: unknown, accountName: string, tokens: TokenSet): unknown {
+  if (!isTestkitError(error)) return error;
+  const rotated = tokens.refreshToken !== undefined;
+  return new TestkitError(
+    error.code,
+    `${error.message} The provider answered the refresh${rotated ? ' with a new refresh token' : ''}, but testAccounts.${oneLine(accountName, 100)} was not updated. ` +
+      'If the provider rotates refresh tokens, the stored one may no longer work: if the next run fails, log in again with --reauth.',
+    { cause: error, details: { ...error.details, refreshed: true } },
+  );
+}
+
 async function save(configPath: string, accountName: string, tokens: TokenSet, lock: ConfigLock, reporter: FlowReporter, replace = false) {
+  for (const field of tokens.omitted ?? []) reporter.warn(`Not stored under oauth2ExtraParameters: ${field}.`);
   await saveTokens({ configPath, accountName, tokens, replace, lock });
   reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
 }
@@ -266,7 +303,7 @@ async function requestTokens(
   edges: FlowEdges,
 ): Promise<TokenSet> {
   warnIfCleartext(tokenUrl, edges.reporter ?? silentReporter);
-  const response = await tokenRequest({
+  return requestTokenSet({
     tokenUrl,
     grant,
     clientId: settings.clientId,
@@ -276,11 +313,42 @@ async function requestTokens(
     body: parameters.body,
     fetch: edges.fetch,
     signal: options.signal,
+    responseContentType: settings.responseContentType,
+    timeoutMs: options.tokenTimeoutMs,
+    idleTimeoutMs: options.tokenIdleTimeoutMs,
   });
-  return processTokenResponse(response, { tokenUrl, grantType: grant.grant_type, responseContentType: settings.responseContentType, signal: options.signal });
 }
 
 /** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
+/** Account values that are credentials: the reserved token names and what a grant reads from the account. */
+const ACCOUNT_SECRET_KEYS = ['accessToken', 'refreshToken', 'password', 'assertion', 'privateKey', 'clientSecret', 'apiKey'];
+
+function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount | undefined): void {
+  const { clientId, clientSecret } = authorization.oauth2;
+  secrets.add(clientSecret);
+  secrets.addBasic(clientId, clientSecret);
+  for (const key of ACCOUNT_SECRET_KEYS) if (account !== undefined && Object.hasOwn(account, key)) secrets.add(account[key]);
+  // Variables the platform types as passwords are secrets too.
+  for (const [name, variable] of Object.entries(authorization.variables ?? {})) {
+    const type = typeof variable === 'object' && variable !== null ? (variable as { type?: unknown }).type : undefined;
+    if (type === 'password' && account !== undefined && Object.hasOwn(account, name)) secrets.add(account[name]);
+  }
+}
+
+function addTokenSecrets(secrets: SecretRedactor, tokens: TokenSet): void {
+  secrets.add(tokens.accessToken);
+  secrets.add(tokens.refreshToken);
+  for (const key of ['id_token', 'access_token', 'refresh_token']) secrets.add(tokens.extra[key]);
+}
+
+function redacting(reporter: FlowReporter, secrets: SecretRedactor): FlowReporter {
+  return {
+    start: (step, text) => reporter.start(step, secrets.redact(text)),
+    succeed: (step, text) => reporter.succeed(step, secrets.redact(text)),
+    warn: (text) => reporter.warn(secrets.redact(text)),
+  };
+}
+
 function warningsOnce(reporter: FlowReporter): FlowReporter {
   const shown = new Set<string>();
   return {

@@ -1,5 +1,8 @@
 import { TestkitError } from '../shared/errors.js';
 import { displayUrl, oneLine, sentence } from '../shared/text.js';
+import {
+  boundExtraFields, DEFAULT_TOKEN_IDLE_TIMEOUT_MS, DEFAULT_TOKEN_TIMEOUT_MS, MAX_TOKEN_RESPONSE_BYTES, readTokenResponseBody, tokenTimeout,
+} from './token-response-limits.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
 export type TokenGrant =
@@ -20,6 +23,8 @@ export interface TokenRequestOptions {
   body?: Record<string, string | number | boolean>;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** Limit until the response headers arrive; none by default ({@link requestTokenSet} bounds the whole request). */
+  timeoutMs?: number;
 }
 
 export interface ProcessTokenResponseOptions {
@@ -29,7 +34,12 @@ export interface ProcessTokenResponseOptions {
   responseContentType?: RequestContentType;
   /** The signal given to {@link tokenRequest}: aborting it while the body is read is an interruption, not a network error. */
   signal?: AbortSignal;
+  /** Longest time without a byte of the body (default {@link DEFAULT_TOKEN_IDLE_TIMEOUT_MS}). */
+  idleTimeoutMs?: number;
+  /** Largest decoded body (default {@link MAX_TOKEN_RESPONSE_BYTES}). */
+  maxBytes?: number;
 }
+
 
 /** Fields mapped onto {@link TokenSet}; every other field goes to `extra`. */
 const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 'expires_in', 'scope']);
@@ -76,15 +86,13 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
       : new URLSearchParams(Object.entries(fields).map(([key, value]) => [key, String(value)])).toString();
 
   const doFetch = options.fetch ?? globalThis.fetch;
+  const deadline = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+  const signals = [options.signal, deadline].filter((item) => item !== undefined);
+  const signal = signals.length < 2 ? signals[0] : AbortSignal.any(signals);
   try {
-    return await doFetch(options.tokenUrl, {
-      method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    return await doFetch(options.tokenUrl, { method: 'POST', headers, body, redirect: 'manual', ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
+    if (deadline?.aborted === true && options.signal?.aborted !== true) throw tokenTimeout(where, 'total', options.timeoutMs as number);
     if (options.signal?.aborted) {
       throw new TestkitError('INTERRUPTED', `Interrupted during the token request to ${where}.`, { cause: error });
     }
@@ -116,8 +124,12 @@ export async function processTokenResponse(response: Response, options: ProcessT
   const where = displayUrl(options.tokenUrl);
   let text: string;
   try {
-    text = await response.text();
+    text = await readTokenResponseBody(response, where, {
+      maxBytes: options.maxBytes ?? MAX_TOKEN_RESPONSE_BYTES,
+      idleMs: options.idleTimeoutMs ?? DEFAULT_TOKEN_IDLE_TIMEOUT_MS,
+    });
   } catch (error) {
+    if (error instanceof TestkitError) throw error;
     if (options.signal?.aborted || (error as Error | undefined)?.name === 'AbortError') {
       throw new TestkitError('INTERRUPTED', `Interrupted while reading the token response from ${where}.`, { cause: error });
     }
@@ -141,6 +153,8 @@ export async function processTokenResponse(response: Response, options: ProcessT
       { details: { status, error, oauthError: ERROR_ALIASES[error] ?? error, error_description: description, error_uri: uri } },
     );
   }
+
+  if (status === 429 || status >= 500) throw providerUnavailable(response, where);
 
   const accessToken = parsed?.access_token;
   if (status < 200 || status > 299 || typeof accessToken !== 'string' || accessToken === '') {
@@ -170,12 +184,77 @@ export async function processTokenResponse(response: Response, options: ProcessT
   const scope = parsed?.scope;
   if (typeof scope === 'string') tokens.scope = scope;
   else if (Array.isArray(scope)) tokens.scope = scope.map(String).join(' ');
+  const extra: Record<string, unknown> = { ...tokens.extra };
   for (const [key, value] of Object.entries(parsed ?? {})) {
-    if (!STANDARD_FIELDS.has(key)) tokens.extra[key] = value;
+    if (!STANDARD_FIELDS.has(key)) Object.defineProperty(extra, key, { value, enumerable: true, writable: true, configurable: true });
   }
+  const { kept, omitted } = boundExtraFields(extra);
+  tokens.extra = kept;
+  if (omitted.length > 0) tokens.omitted = omitted;
   return tokens;
 }
 
+
+/** {@link tokenRequest} options plus the limits of {@link processTokenResponse}, for {@link requestTokenSet}. */
+export interface RequestTokenSetOptions extends TokenRequestOptions, Omit<ProcessTokenResponseOptions, 'tokenUrl' | 'grantType' | 'signal'> {}
+
+/**
+ * Sends a token request and reads its answer under one deadline: `timeoutMs` (default
+ * {@link DEFAULT_TOKEN_TIMEOUT_MS}) for the whole request, headers and body, and `idleTimeoutMs` for a body that
+ * stops arriving. What the flow uses.
+ *
+ * Throws what {@link tokenRequest} and {@link processTokenResponse} throw; `TOKEN_TIMEOUT` says which limit ran out.
+ *
+ * @example
+ * const tokens = await requestTokenSet({ tokenUrl, grant: { grant_type: 'refresh_token', refresh_token }, clientId, clientSecret });
+ */
+export async function requestTokenSet(options: RequestTokenSetOptions): Promise<TokenSet> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+  try {
+    const response = await tokenRequest({ ...options, timeoutMs: undefined, signal });
+    return await processTokenResponse(response, {
+      tokenUrl: options.tokenUrl,
+      grantType: options.grant.grant_type,
+      signal,
+      ...(options.responseContentType === undefined ? {} : { responseContentType: options.responseContentType }),
+      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+    });
+  } catch (error) {
+    if (deadline.aborted && options.signal?.aborted !== true) throw tokenTimeout(displayUrl(options.tokenUrl), 'total', timeoutMs);
+    throw error;
+  }
+}
+
+/**
+ * A 429 or 5xx without an OAuth error body: the provider is rate-limiting or failing, not answering wrongly.
+ * Says when to retry (`Retry-After` in seconds or as a date, RFC 9110 §10.2.3) and that the config is not at fault.
+ */
+function providerUnavailable(response: Response, where: string): TestkitError {
+  const { status } = response;
+  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
+  const when = retryAfter === undefined ? 'Try again in a few minutes.' : `Try again in ${retryAfter} s (the provider's Retry-After).`;
+  const what =
+    status === 429
+      ? 'is rate-limiting this client (HTTP 429 Too Many Requests)'
+      : status === 503
+        ? 'is unavailable (HTTP 503 Service Unavailable)'
+        : status === 502 || status === 504
+          ? `could not be reached through its gateway (HTTP ${status})`
+          : `failed on its side (HTTP ${status})`;
+  return new TestkitError('PROVIDER_UNAVAILABLE', `The token endpoint ${where} ${what}. This is not a problem with the config. ${when}`, {
+    details: { tokenUrl: where, status, ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }) },
+  });
+}
+
+function retryAfterSeconds(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
 
 function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;

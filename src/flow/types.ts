@@ -66,6 +66,8 @@ export interface TokenSet {
   scope?: string;
   /** Response fields that are not standard OAuth 2 token fields (written under `oauth2ExtraParameters`). */
   extra: Record<string, unknown>;
+  /** Extra fields left out of `extra` because they were too many, too large or too deep, each named with why. */
+  omitted?: string[];
 }
 
 /** Credential names the flow owns inside a test account; it touches nothing else. */

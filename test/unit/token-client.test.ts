@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processTokenResponse, tokenRequest } from '../../src/flow/token-client.js';
@@ -9,6 +9,9 @@ interface Answer {
   status: number;
   contentType?: string;
   body: string;
+  headers?: Record<string, string>;
+  /** Answers instead of the fields above (misbehaving endpoints). */
+  raw?: (res: ServerResponse) => void;
 }
 interface Received {
   method: string;
@@ -28,7 +31,8 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      res.writeHead(answer.status, answer.contentType ? { 'Content-Type': answer.contentType } : {});
+      if (answer.raw !== undefined) return answer.raw(res);
+      res.writeHead(answer.status, { ...(answer.contentType ? { 'Content-Type': answer.contentType } : {}), ...answer.headers });
       res.end(answer.body);
     });
   });
@@ -262,7 +266,7 @@ describe('processTokenResponse', () => {
     ['an HTML 404', { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' }, 'HTTP 404', 'Content-Type: text/html; 44 bytes)'],
     ['a 200 {ok:false}', { status: 200, contentType: 'application/json', body: '{"ok":false}' }, 'without an access_token', '12 bytes; JSON keys: ok)'],
     ['JSON without access_token', { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' }, 'without an access_token', 'JSON keys: token_type)'],
-    ['a 500 in plain text', { status: 500, contentType: 'text/plain', body: 'Internal Server Error' }, 'HTTP 500', 'Content-Type: text/plain; 21 bytes)'],
+    ['a 404 in plain text', { status: 404, contentType: 'text/plain', body: 'Not Found' }, 'HTTP 404', 'Content-Type: text/plain; 9 bytes)'],
     ['a 200 with a body that is neither JSON nor form', { status: 200, contentType: 'text/plain', body: 'hello world' }, 'neither JSON nor form-encoded', '11 bytes)'],
     ['an empty 200', { status: 200, contentType: 'application/json', body: '' }, 'neither JSON nor form-encoded', 'Content-Type: application/json; 0 bytes)'],
   ])('fails with TOKEN_RESPONSE_INVALID on %s, describing the body and pointing at tokenUrl', async (_label, served, why, shown) => {
@@ -297,7 +301,7 @@ describe('processTokenResponse', () => {
   it('shows the content type, size and top-level key names of an unexpected body, never a value', async () => {
     const secret = 'SUPERSECRET_0123456789';
     answer = {
-      status: 502,
+      status: 400,
       contentType: 'application/json',
       body: JSON.stringify({ upstream: { access_token: `at_${secret}` }, creds: secret, 'x-api-key': `k_${secret}`, note: 'hello' }),
     };
@@ -308,6 +312,21 @@ describe('processTokenResponse', () => {
     expect(caught.message).not.toContain('hello');
     expect(caught.details).toMatchObject({ bodyBytes: Buffer.byteLength(answer.body), keys: ['upstream', 'creds', 'x-api-key', 'note'] });
     expect(JSON.stringify(caught.details)).not.toContain(secret);
+  });
+
+  it.each([
+    [429, { 'retry-after': '120' }, 'is rate-limiting this client (HTTP 429 Too Many Requests)', 'Try again in 120 s'],
+    [503, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }, 'is unavailable (HTTP 503 Service Unavailable)', /Try again in (59|60|61) s/],
+    [500, {}, 'failed on its side (HTTP 500)', 'Try again in a few minutes'],
+    [502, {}, 'could not be reached through its gateway (HTTP 502)', 'Try again in a few minutes'],
+  ])('says the provider is rate-limiting or failing on HTTP %i, and when to retry, not to check tokenUrl', async (status, headers, what, when) => {
+    answer = { status, contentType: 'text/html', body: '<html>busy</html>', headers };
+    const caught = await failure(exchange());
+    expect(caught.code).toBe('PROVIDER_UNAVAILABLE');
+    expect(caught.message).toContain(what);
+    expect(caught.message).toMatch(when);
+    expect(caught.message).toContain('not a problem with the config');
+    expect(caught.message).not.toContain('tokenUrl');
   });
 
   it('never shows a form-encoded or text body, whatever its keys', async () => {

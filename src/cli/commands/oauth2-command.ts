@@ -18,6 +18,8 @@ export interface OAuth2CommandOptions {
   redirectUrl?: string;
   pkce: boolean;
   timeout: number;
+  tokenTimeout: number;
+  tokenIdleTimeout: number;
   json?: boolean;
 }
 
@@ -64,6 +66,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         pkce: options.pkce,
         port,
         timeoutMs: options.timeout * 1000,
+        tokenTimeoutMs: Math.round(options.tokenTimeout * 1000),
+        tokenIdleTimeoutMs: Math.round(options.tokenIdleTimeout * 1000),
         signal: controller.signal,
         interactive,
       },
