@@ -119,6 +119,8 @@ export function buildProgram(): Command {
     .description("Run the platform's callback-cli redirect relay locally (offline tests, self-hosting).")
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9000).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--allow-host <host>', 'redirect only to https://<host>/callback (repeatable; default: NGROK_DOMAIN when set, else any ngrok host) and loopback', collect)
+    .addHelpText('after', '\nEnvironment:\n  NGROK_DOMAIN  the only tunnel host callbacks may go to, unless --allow-host is given\n')
     .action(async (options) => {
       const { runRelayCommand } = await import('./commands/relay-command.js');
       process.exitCode = await runRelayCommand(options);

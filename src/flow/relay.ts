@@ -39,9 +39,31 @@ export function isAllowedCallback(url: string): boolean {
   return false;
 }
 
+/**
+ * An explicit allow-list: `https://<host>/callback` for exactly the given hosts (case-insensitive), plus loopback
+ * as in {@link isAllowedCallback}. It replaces the any-ngrok-host rule, so a forged `state` cannot route a
+ * victim's code to somebody else's ngrok tunnel: pass your own reserved domain (`NGROK_DOMAIN`).
+ *
+ * @example
+ * allowCallbackHosts(['my-team.ngrok.app'])('https://my-team.ngrok.app/callback') // true
+ * allowCallbackHosts(['my-team.ngrok.app'])('https://someone-else.ngrok-free.app/callback') // false
+ */
+export function allowCallbackHosts(hosts: readonly string[]): (url: string) => boolean {
+  const allowed = new Set(hosts.map((host) => host.trim().toLowerCase()).filter((host) => host !== ''));
+  return (url) => {
+    if (!URL.canParse(url)) return false;
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '' || parsed.pathname !== '/callback' || parsed.search !== '' || parsed.hash !== '') return false;
+    if (isLoopbackHost(parsed.hostname)) return parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    return parsed.protocol === 'https:' && allowed.has(parsed.host);
+  };
+}
+
 export interface RelayOptions {
-  /** The allow-list for callbacks (default {@link isAllowedCallback}). */
+  /** The allow-list for callbacks (default {@link isAllowedCallback}; see {@link allowCallbackHosts}). */
   isAllowed?: (url: string) => boolean;
+  /** How the allow-list reads on the refusal page (default: ngrok domains and loopback). */
+  allowListText?: string;
 }
 
 /**
@@ -87,7 +109,9 @@ export function createRelayHandler(options: RelayOptions = {}): (req: IncomingMe
       refuse(
         res,
         `The callback <code>${escapeHtml(callback)}</code> is not allowed: the relay only redirects to ` +
-          '<code>https://*.ngrok-free.app/callback</code> (and other ngrok domains) or a loopback <code>/callback</code>.',
+          (options.allowListText === undefined
+            ? '<code>https://*.ngrok-free.app/callback</code> (and other ngrok domains) or a loopback <code>/callback</code>.'
+            : `${escapeHtml(options.allowListText)}.`),
       );
       return;
     }
@@ -122,7 +146,7 @@ export interface RelayServer {
  */
 export async function startRelayServer(options: { port?: number; host?: string } & RelayOptions = {}): Promise<RelayServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(createRelayHandler(options.isAllowed ? { isAllowed: options.isAllowed } : {}));
+  const server = createServer(createRelayHandler(options));
   const port = await listen(server, options.port ?? 0, host, 'OAuth 2 relay', 'choose another port');
   const url = `http://${urlHost(host)}:${port}`;
   let closed: Promise<void> | undefined;

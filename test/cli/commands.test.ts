@@ -173,6 +173,24 @@ describe('integration-cli relay', () => {
     }
     expect((await run.done).code).toBe(0);
   });
+
+  it.each([
+    ['--allow-host', ['--allow-host', 'my-team.ngrok.app'], {}],
+    ['NGROK_DOMAIN', [], { NGROK_DOMAIN: 'my-team.ngrok.app' }],
+  ])('with %s redirects only to that tunnel host, not to any ngrok host', async (_label, flags, env) => {
+    const run = startCli(['relay', '--port', '0', ...flags], { env });
+    const [redirectUrl] = await run.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/credentials\/new\/oauth2\/callback-cli/);
+    await run.waitForStderr(/ready/);
+    try {
+      const ours = encodeState({ nonce: 'n'.repeat(22), callback: 'https://my-team.ngrok.app/callback' });
+      expect((await fetch(`${redirectUrl}?code=abc&state=${ours}`, { redirect: 'manual' })).status).toBe(302);
+      const theirs = encodeState({ nonce: 'n'.repeat(22), callback: 'https://someone-else.ngrok-free.app/callback' });
+      expect((await fetch(`${redirectUrl}?code=abc&state=${theirs}`, { redirect: 'manual' })).status).toBe(400);
+    } finally {
+      run.kill('SIGINT');
+    }
+    expect((await run.done).code).toBe(0);
+  });
 });
 
 describe('integration-cli mock-provider', () => {

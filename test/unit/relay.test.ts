@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeState, RELAY_PATH } from '../../src/flow/authorize-url.js';
-import { isAllowedCallback, startRelayServer } from '../../src/flow/relay.js';
+import { allowCallbackHosts, isAllowedCallback, startRelayServer } from '../../src/flow/relay.js';
 import type { RelayServer } from '../../src/flow/relay.js';
 
 let relay: RelayServer | undefined;
@@ -138,5 +138,31 @@ describe('relay server', () => {
     const response = await hit({ state: stateFor('http://127.0.0.1:9002/callback') }, '/callback');
     expect(response.status).toBe(404);
     expect(response.headers.get('location')).toBeNull();
+  });
+});
+
+describe('allowCallbackHosts (an explicit allow-list replaces any ngrok host)', () => {
+  const allowed = allowCallbackHosts(['My-Team.ngrok.app']);
+  it.each([
+    ['https://my-team.ngrok.app/callback', true],
+    ['http://127.0.0.1:9002/callback', true],
+    ['https://someone-else.ngrok-free.app/callback', false],
+    ['http://my-team.ngrok.app/callback', false],
+    ['https://my-team.ngrok.app/other', false],
+    ['https://my-team.ngrok.app/callback?x=1', false],
+    ['https://user@my-team.ngrok.app/callback', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(allowed(url)).toBe(expected);
+  });
+
+  it('refuses a forged state that points at another tunnel, naming the allow-list', async () => {
+    relay = await startRelayServer({ isAllowed: allowed, allowListText: 'https://my-team.ngrok.app/callback or a loopback /callback' });
+    const url = new URL(RELAY_PATH, relay.url);
+    url.searchParams.set('code', 'victim-code');
+    url.searchParams.set('state', stateFor('https://attacker.ngrok-free.app/callback'));
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('https://my-team.ngrok.app/callback or a loopback /callback');
   });
 });

@@ -1,13 +1,21 @@
-import { startRelayServer } from '../../flow/relay.js';
+import { allowCallbackHosts, startRelayServer } from '../../flow/relay.js';
 import { describeFailure } from '../exit.js';
 import { ConsoleReporter } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
 /** Runs `integration-cli relay` until Ctrl-C; returns the exit code. */
-export async function runRelayCommand(options: { port: number; host: string }): Promise<number> {
+export async function runRelayCommand(options: { port: number; host: string; allowHost?: string[] }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
-    const relay = await startRelayServer({ port: options.port, host: options.host });
+    // An explicit list (--allow-host, else NGROK_DOMAIN) replaces "any ngrok host": a forged state cannot then send
+    // the code to somebody else's tunnel.
+    const hosts = options.allowHost ?? (env.NGROK_DOMAIN ? [env.NGROK_DOMAIN] : []);
+    const allowList =
+      hosts.length === 0
+        ? {}
+        : { isAllowed: allowCallbackHosts(hosts), allowListText: `https://${hosts.join('/callback, https://')}/callback or a loopback /callback` };
+    const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList });
+    reporter.info(hosts.length === 0 ? 'Callbacks allowed: any https ngrok host and loopback (pass --allow-host to narrow this).' : `Callbacks allowed: ${allowList.allowListText}.`);
     reporter.info(`Relay redirect URL: ${relay.redirectUrl}`);
     reporter.info('Register it as the redirect URL (or pass it with --redirect-url); it forwards to the callback in `state`.');
     reporter.info(`Relay ready on ${relay.url} (Ctrl-C to stop)`);
