@@ -341,11 +341,16 @@ function addTokenSecrets(secrets: SecretRedactor, tokens: TokenSet): void {
   for (const key of ['id_token', 'access_token', 'refresh_token']) secrets.add(tokens.extra[key]);
 }
 
+/**
+ * What the reporter is given: one line each (a value from the config or a provider with a newline cannot forge a
+ * line of its own), masked for the run's secrets.
+ */
 function redacting(reporter: FlowReporter, secrets: SecretRedactor): FlowReporter {
+  const clean = (text: string): string => secrets.redact(oneLine(text, 2000));
   return {
-    start: (step, text) => reporter.start(step, secrets.redact(text)),
-    succeed: (step, text) => reporter.succeed(step, secrets.redact(text)),
-    warn: (text) => reporter.warn(secrets.redact(text)),
+    start: (step, text) => reporter.start(step, clean(text)),
+    succeed: (step, text) => reporter.succeed(step, clean(text)),
+    warn: (text) => reporter.warn(clean(text)),
   };
 }
 
