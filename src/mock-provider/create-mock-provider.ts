@@ -113,7 +113,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     engine: (request) => injectRequest(callback as NodeHandler, request, { internal: true }),
     routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
     faults: new FaultQueue(),
-    recorder: new RequestRecorder(),
+    recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));

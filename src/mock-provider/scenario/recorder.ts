@@ -21,6 +21,8 @@ export interface RecordedRequest {
 /** The placeholder that replaces a secret. */
 export const REDACTED = '[redacted]';
 
+const NO_SECRETS: ReadonlySet<string> = new Set();
+
 /**
  * Parameter names whose values are credentials, in bodies and query strings alike.
  * `state` and `nonce` are kept: they are CSRF/replay values, not credentials, and tests assert on them.
@@ -47,8 +49,23 @@ export const SECRET_PARAMETERS: ReadonlySet<string> = new Set([
 const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 const SCHEMED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization']);
 
+/** Words that make any header or field name a credential (`Client_Secret`, `x-client-secret`, `X-Auth-Token`…). */
+const SECRET_WORDS = /secret|token|password|assertion/i;
+/** Names that only say which kind of thing is meant (`token_type_hint`, `code_challenge_method`): never a credential. */
+const KIND_SUFFIX = /_(?:type|hint|method)$/i;
+
+/**
+ * Whether a parameter or header name holds a credential: one of {@link SECRET_PARAMETERS} (any case), or any
+ * name containing secret, token, password or assertion, except names of a kind (`…_type`, `…_hint`, `…_method`).
+ */
+export function isSecretName(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (SECRET_PARAMETERS.has(lower) || SECRET_HEADERS.has(lower)) return true;
+  return SECRET_WORDS.test(lower) && !KIND_SUFFIX.test(lower);
+}
+
 function redactHeader(name: string, value: string): string {
-  if (!SECRET_HEADERS.has(name)) return value;
+  if (!isSecretName(name)) return value;
   if (SCHEMED_HEADERS.has(name)) {
     const scheme = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s/.exec(value.trim())?.[1];
     if (scheme !== undefined) return `${scheme} ${REDACTED}`;
@@ -56,24 +73,26 @@ function redactHeader(name: string, value: string): string {
   return REDACTED;
 }
 
-function redactDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactDeep);
+function redactDeep(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, SECRET_PARAMETERS.has(key) ? REDACTED : redactDeep(inner)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isSecretName(key) ? REDACTED : redactDeep(inner, secrets)]));
   }
-  return value;
+  return typeof value === 'string' && secrets.has(value) ? REDACTED : value;
 }
 
-function parseBody(body: string, contentType: string | undefined): Record<string, string> | string | undefined {
+function redactField(key: string, value: string, secrets: ReadonlySet<string>): string {
+  return isSecretName(key) || secrets.has(value) ? REDACTED : value;
+}
+
+function parseBody(body: string, contentType: string | undefined, secrets: ReadonlySet<string>): Record<string, string> | string | undefined {
   if (body === '') return undefined;
   const unparsed = `[unparsed ${Buffer.byteLength(body)} bytes]`;
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType === 'application/x-www-form-urlencoded') {
     const out: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(body)) {
-      if (!(key in out)) out[key] = SECRET_PARAMETERS.has(key) ? REDACTED : value;
+      if (!(key in out)) out[key] = redactField(key, value, secrets);
     }
     return out;
   }
@@ -86,7 +105,7 @@ function parseBody(body: string, contentType: string | undefined): Record<string
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return unparsed;
     const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(redactDeep(parsed) as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(redactDeep(parsed, secrets) as Record<string, unknown>)) {
       out[key] = typeof value === 'string' ? value : JSON.stringify(value);
     }
     return out;
@@ -114,18 +133,21 @@ export function redactRequest(input: {
   endpoint: EndpointName | 'other';
   /** When the request arrived (default: now). */
   time?: number;
+  /** Values redacted wherever they appear whole (the registered client secrets). */
+  secrets?: ReadonlySet<string>;
 }): RecordedRequest {
+  const secrets = input.secrets ?? NO_SECRETS;
   const url = new URL(input.url, 'http://mock-provider.invalid');
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
-    if (!(key in query)) query[key] = SECRET_PARAMETERS.has(key) ? REDACTED : value;
+    if (!(key in query)) query[key] = redactField(key, value, secrets);
   }
   const headers: Record<string, string> = {};
   for (const [rawName, rawValue] of Object.entries(input.headers)) {
     if (rawValue === undefined) continue;
     const name = rawName.toLowerCase();
     const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
-    headers[name] = redactHeader(name, value);
+    headers[name] = secrets.has(value) ? REDACTED : redactHeader(name, value);
   }
   return {
     time: input.time ?? Date.now(),
@@ -134,7 +156,7 @@ export function redactRequest(input: {
     path: url.pathname,
     query,
     headers,
-    body: parseBody(input.body ?? '', input.contentType ?? headers['content-type']),
+    body: parseBody(input.body ?? '', input.contentType ?? headers['content-type'], secrets),
   };
 }
 
@@ -156,14 +178,17 @@ class LazyRecording {
   #raw: RawRecordedRequest | undefined;
   #redacted: RecordedRequest | undefined;
 
-  constructor(raw: RawRecordedRequest) {
+  readonly #secrets: () => ReadonlySet<string>;
+
+  constructor(raw: RawRecordedRequest, secrets: () => ReadonlySet<string>) {
     this.#raw = raw;
+    this.#secrets = secrets;
   }
 
   read(): RecordedRequest {
     if (this.#raw !== undefined) {
       const raw = this.#raw;
-      this.#redacted = redactRequest({ ...raw, body: raw.body.length === 0 ? undefined : raw.body.toString('utf8') });
+      this.#redacted = redactRequest({ ...raw, body: raw.body.length === 0 ? undefined : raw.body.toString('utf8'), secrets: this.#secrets() });
       this.#raw = undefined;
     }
     const redacted = this.#redacted as RecordedRequest;
@@ -184,8 +209,15 @@ export class RequestRecorder {
   readonly #limit: number;
   readonly #requests: LazyRecording[] = [];
 
-  /** Throws `MOCK_PROVIDER` when `limit` is not a whole number >= 1. */
-  constructor(options: { limit?: number } = {}) {
+  readonly #secrets: () => ReadonlySet<string>;
+
+  /**
+   * `secrets` lists values to redact wherever they appear whole (the provider's registered client secrets).
+   * Throws `MOCK_PROVIDER` when `limit` is not a whole number >= 1.
+   */
+  constructor(options: { limit?: number; secrets?: () => Iterable<string> } = {}) {
+    const secrets = options.secrets;
+    this.#secrets = secrets === undefined ? () => NO_SECRETS : () => new Set([...secrets()].filter((value) => value !== ''));
     const limit = options.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1) {
       throw new TestkitError('MOCK_PROVIDER', `RequestRecorder limit must be a whole number >= 1, got ${String(limit)}.`);
@@ -198,7 +230,7 @@ export class RequestRecorder {
    * reference, not for parsing). Set `status` on the returned handle once the engine has answered.
    */
   record(raw: RawRecordedRequest): { status: number | undefined } {
-    const recording = new LazyRecording(raw);
+    const recording = new LazyRecording(raw, this.#secrets);
     this.#requests.push(recording);
     // The oldest go in batches (amortised O(1)): one splice per `limit` requests, not a 1000-element shift each.
     if (this.#requests.length >= 2 * this.#limit) this.#requests.splice(0, this.#requests.length - this.#limit);

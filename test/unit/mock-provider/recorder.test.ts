@@ -137,3 +137,62 @@ describe('RequestRecorder', () => {
     expect(() => new RequestRecorder({ limit })).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER' }));
   });
 });
+
+describe('redactRequest: names in any case, custom names, registered secret values (issue 10)', () => {
+  const form = (body: string, headers: Record<string, string> = {}, secrets?: ReadonlySet<string>) =>
+    redactRequest({ method: 'POST', url: '/token', headers, body, contentType: 'application/x-www-form-urlencoded', endpoint: 'token', ...(secrets ? { secrets } : {}) });
+
+  it('redacts Client_Secret and REFRESH_TOKEN whatever their case', () => {
+    expect(form('Client_Secret=s3cr3t-value&REFRESH_TOKEN=rt-value&grant_type=refresh_token').body).toEqual({
+      Client_Secret: REDACTED,
+      REFRESH_TOKEN: REDACTED,
+      grant_type: 'refresh_token',
+    });
+  });
+
+  it.each([['x-client-secret'], ['X-Auth-Token'], ['x-user-password'], ['X-Client-Assertion']])('redacts the custom header %s', (name) => {
+    expect(form('', { [name]: 'value-1234567' }).headers[name.toLowerCase()]).toBe(REDACTED);
+  });
+
+  it('redacts fields whose names contain secret, token, password or assertion, but not names of a kind', () => {
+    const body = form('my_api_secret=a&session_token=b&user_password=c&jwt_assertion=d&token_type_hint=refresh_token&code_challenge_method=S256&code_challenge=xyz').body;
+    expect(body).toEqual({
+      my_api_secret: REDACTED,
+      session_token: REDACTED,
+      user_password: REDACTED,
+      jwt_assertion: REDACTED,
+      token_type_hint: 'refresh_token',
+      code_challenge_method: 'S256',
+      code_challenge: 'xyz',
+    });
+  });
+
+  it('redacts any value equal to a registered client secret, under any name, in body, query and headers', () => {
+    const secrets = new Set(['the-registered-secret']);
+    const recorded = redactRequest({
+      method: 'POST',
+      url: '/token?q=the-registered-secret',
+      headers: { 'x-whatever': 'the-registered-secret' },
+      body: JSON.stringify({ nested: { innocent: 'the-registered-secret' }, other: 'fine' }),
+      contentType: 'application/json',
+      endpoint: 'token',
+      secrets,
+    });
+    expect(recorded.query.q).toBe(REDACTED);
+    expect(recorded.headers['x-whatever']).toBe(REDACTED);
+    expect(JSON.stringify(recorded.body)).not.toContain('the-registered-secret');
+    expect(recorded.body).toMatchObject({ other: 'fine' });
+  });
+
+  it('a provider redacts its registered client secrets from recorded requests', async () => {
+    const { createMockProvider } = await import('../../../src/mock-provider/index.js');
+    const provider = await createMockProvider({ clients: [{ clientId: 'c1', clientSecret: 'c1-secret-value', redirectUris: ['http://127.0.0.1/callback'] }] });
+    await provider.fetch(provider.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-odd-name': 'c1-secret-value' },
+      body: 'grant_type=client_credentials&client_id=c1&my_field=c1-secret-value',
+    });
+    expect(JSON.stringify(provider.requests)).not.toContain('c1-secret-value');
+    await provider.close();
+  });
+});
