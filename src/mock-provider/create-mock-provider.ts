@@ -72,7 +72,9 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
-  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants: MAX_GRANTS });
+  const maxGrants = options.maxGrants ?? MAX_GRANTS;
+  if (!Number.isInteger(maxGrants) || maxGrants < 1) throw new TestkitError('MOCK_PROVIDER', `maxGrants must be a whole number >= 1, got ${String(maxGrants)}.`);
+  const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants });
   const resourceUrl = `${issuer}${RESOURCE_PATH}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
   // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.
@@ -113,6 +115,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     engine: (request) => injectRequest(callback as NodeHandler, request, { internal: true }),
     routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
     faults: new FaultQueue(),
+    evicted: (key) => store.wasEvicted(key),
+    maxGrants,
     recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
     quirks: { ...(options.quirks ?? {}) },
   };

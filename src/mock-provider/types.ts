@@ -53,6 +53,11 @@ export interface MockProviderOptions {
   scopes?: string[];
   /** Seconds. Default 3600. */
   accessTokenTtl?: number;
+  /**
+   * Most grants kept at once (default 1000): past it the oldest grant goes, with every code and token issued under
+   * it, and a later use of one of them is refused with an `error_description` that names this cap.
+   */
+  maxGrants?: number;
   /** Seconds. Default 14 days. */
   refreshTokenTtl?: number;
   /** Default true: each refresh returns a new refresh token and replaying an old one revokes the whole grant. */

@@ -50,6 +50,9 @@ export interface ScenarioLayer {
   faults: FaultQueue;
   recorder: RequestRecorder;
   quirks: Quirks;
+  /** Whether a store key (`RefreshToken:<value>`) went with a grant evicted by the `maxGrants` cap. */
+  evicted?: (key: string) => boolean;
+  maxGrants?: number;
 }
 
 export function endpointOf(path: string): EndpointName | 'other' {
@@ -130,6 +133,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
       }
       await next();
 
+      if (endpoint === 'token' && ctx.status === 400) explainEviction(layer, ctx, body);
       if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) applyResponseQuirks(layer.quirks, ctx, body, header(sent.accept));
     } finally {
       recorded.status = ctx.status;
@@ -154,6 +158,24 @@ function applyResponseQuirks(quirks: Quirks, ctx: KoaContext, body: Buffer, acce
   ctx.status = answer.status;
   if (contentType === undefined) ctx.remove('content-type');
   else ctx.set('content-type', contentType);
+}
+
+/**
+ * An `invalid_grant` for a code or refresh token whose grant the `maxGrants` cap evicted: the engine only knows the
+ * token is gone, so the description says why and what to do.
+ */
+function explainEviction(layer: ScenarioLayer, ctx: KoaContext, body: Buffer): void {
+  const answer = ctx.body as { error?: unknown } | undefined;
+  if (layer.evicted === undefined || typeof answer !== 'object' || answer === null || answer.error !== 'invalid_grant') return;
+  const form = new URLSearchParams(body.toString('utf8'));
+  const grantType = form.get('grant_type');
+  const key = grantType === 'refresh_token' ? `RefreshToken:${form.get('refresh_token') ?? ''}` : grantType === 'authorization_code' ? `AuthorizationCode:${form.get('code') ?? ''}` : undefined;
+  if (key === undefined || !layer.evicted(key)) return;
+  const what = grantType === 'refresh_token' ? 'refresh token' : 'authorization code';
+  ctx.body = {
+    ...answer,
+    error_description: `the ${what} was dropped because its grant was evicted: this mock provider keeps at most ${layer.maxGrants ?? 'a fixed number of'} grants (maxGrants); raise maxGrants or create fewer grants per test`,
+  };
 }
 
 function isStream(value: object): boolean {

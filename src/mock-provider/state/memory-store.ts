@@ -29,6 +29,9 @@ const SWEEP_PER_WRITE = 4;
  * and grants are capped (the oldest evicted in O(1), a grant with every token issued under it), and every
  * mutation is reported to `onChange` so a state file can be written.
  */
+/** How many evicted code and token keys are remembered to explain a refusal. */
+const MAX_EVICTED_REMEMBERED = 10_000;
+
 export class MemoryStore {
   readonly #entries = new Map<string, Entry>();
   /** Keys of each model, in write order (an upsert moves its key to the end): the first is the oldest. */
@@ -38,6 +41,8 @@ export class MemoryStore {
   readonly #userCodes = new Map<string, string>();
   readonly #maxTransient: number;
   readonly #maxGrants: number;
+  /** Keys of codes and tokens that went with a grant evicted by the cap (the newest 10,000), to explain a refusal. */
+  readonly #evicted = new Set<string>();
   onChange: (() => void) | undefined;
 
   constructor(options: { maxTransient: number; maxGrants?: number }) {
@@ -157,7 +162,22 @@ export class MemoryStore {
     if (oldest === undefined) return;
     const entry = this.#entries.get(oldest);
     if (entry !== undefined) this.#remove(oldest, entry);
+    const members = this.#grants.get(oldest.slice('Grant:'.length));
+    for (const key of members ?? []) {
+      this.#evicted.add(key);
+      if (this.#evicted.size > MAX_EVICTED_REMEMBERED) this.#evicted.delete(first(this.#evicted) as string);
+    }
     this.#dropGrantMembers(oldest.slice('Grant:'.length));
+  }
+
+  /** Whether `key` (e.g. `RefreshToken:<value>`) was dropped because its grant was evicted by the `maxGrants` cap. */
+  wasEvicted(key: string): boolean {
+    return this.#evicted.has(key);
+  }
+
+  /** The cap on live grants. */
+  get maxGrants(): number {
+    return this.#maxGrants;
   }
 
   /**
