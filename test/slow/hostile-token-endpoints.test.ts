@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -19,7 +19,9 @@ type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 interface Case {
   name: string;
   behaviour: Behaviour;
-  exit: 0 | 1;
+  exit: 0 | 1 | 2;
+  /** The behaviour edits the config itself: skip the "unchanged" check. */
+  editsConfig?: boolean;
   /** What stderr must say (human output). */
   says: RegExp;
 }
@@ -101,6 +103,16 @@ const CASES: Case[] = [
   { name: 'answers form-encoded', behaviour: (_q, res) => res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' }).end(`access_token=${NEW_ACCESS}&token_type=bearer`), exit: 0, says: /Refreshed/ },
   { name: 'answers form-encoded as text/plain', behaviour: (_q, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`access_token=${NEW_ACCESS}`), exit: 0, says: /Refreshed/ },
   { name: 'answers HTTP/1.0 style, closing instead of a length', behaviour: (_q, res) => { res.useChunkedEncodingByDefault = false; res.shouldKeepAlive = false; res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ access_token: NEW_ACCESS })); }, exit: 0, says: /Refreshed/ },
+  // The answer arrives but cannot be written: the config was broken meanwhile (another editor)
+  {
+    name: 'rotates the refresh token while the config becomes unwritable',
+    behaviour: (_q, res) => {
+      void writeFile(currentConfigPath, '{ "broken": ').then(() => ok({ refresh_token: 'rt-ROTATED-9b8a7c6d5e' })(_q, res));
+    },
+    exit: 2,
+    editsConfig: true,
+    says: /was not updated\. If the provider rotates refresh tokens, the stored one may no longer work: if the next run fails, log in again with --reauth/,
+  },
   // Broken connections
   { name: 'resets the connection before answering', behaviour: (req) => req.socket.destroy(), exit: 1, says: /Could not reach the token endpoint/ },
   {
@@ -123,6 +135,7 @@ const GZIP_BOMB = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
 let server: Server;
 let tokenUrl: string;
 let current: Behaviour = ok();
+let currentConfigPath = '';
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
@@ -166,6 +179,7 @@ describe('integration-cli oauth2 refresh against hostile token endpoints', () =>
   it.each(CASES.map((entry) => [entry.name, entry]))('%s', async (_name, entry) => {
     current = entry.behaviour;
     const { configPath, cacheDir } = await tempProject(config());
+    currentConfigPath = configPath;
     const before = await readFile(configPath, 'utf8');
     const result = await runCli(['oauth2', '--config-path', configPath, '--token-timeout', '1.5', '--token-idle-timeout', '0.4'], {
       env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir },
@@ -175,7 +189,9 @@ describe('integration-cli oauth2 refresh against hostile token endpoints', () =>
     expect(result.code, result.stderr).toBe(entry.exit);
     expect(result.stderr).not.toMatch(/UNEXPECTED|an unexpected error|at .*\.js:\d+/);
     const after = await readFile(configPath, 'utf8');
-    if (entry.exit !== 0) {
+    if (entry.editsConfig === true) {
+      expect(after).not.toContain('rt-ROTATED');
+    } else if (entry.exit !== 0) {
       expect(after).toBe(before);
     } else {
       const written = JSON.parse(after) as { testAccounts: { development: Record<string, unknown> } };
@@ -188,6 +204,6 @@ describe('integration-cli oauth2 refresh against hostile token endpoints', () =>
   }, 20_000);
 
   it('printed no secret of any run, in any form', () => {
-    expect(scanForSecrets(outputs.join('\n'), [CLIENT_SECRET, STORED_REFRESH, NEW_ACCESS])).toEqual([]);
+    expect(scanForSecrets(outputs.join('\n'), [CLIENT_SECRET, STORED_REFRESH, NEW_ACCESS, 'rt-ROTATED-9b8a7c6d5e'])).toEqual([]);
   });
 });
