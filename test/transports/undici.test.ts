@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
 import { interceptMockProvider, withBearer, type DispatchHandler, type DispatchOptions, type Dispatcher, type InterceptOptions, type UndiciInterception } from '../../src/undici/index.js';
+import { test as fixtureTest } from '../../src/vitest/index.js';
 import { API, describeSharedRuns, type TransportAdapter } from './shared.js';
 
 const SLOT = Symbol.for('undici.globalDispatcher.1');
@@ -277,3 +278,29 @@ async function vi_waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
   expect(condition()).toBe(true);
 }
+
+describe('the undiciProvider vitest fixture', () => {
+  let fixtureDispatcher: Dispatcher | undefined;
+  fixtureTest('serves the provider at the dispatcher, refuses other hosts and keeps loopback HTTP reachable', async ({ undiciProvider, mockProvider }) => {
+    fixtureDispatcher = slot[SLOT];
+    const discovery = await fetch(`${undiciProvider.issuer}/.well-known/openid-configuration`);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe('https://mock-provider.test');
+    expect((await fetch(mockProvider.jwksUrl)).status).toBe(200);
+    const error = await fetch('https://elsewhere.test/').catch((caught: unknown) => caught);
+    expect(((error as TypeError).cause as { code: string }).code).toBe('NETWORK_ERROR');
+  });
+
+  fixtureTest('restored the dispatcher after the previous test', () => {
+    expect(fixtureDispatcher).toBeDefined();
+    expect(slot[SLOT]).not.toBe(fixtureDispatcher);
+  });
+
+  fixtureTest('guards the user API with withBearer nested over the fixture', async ({ undiciProvider }) => {
+    const tokens = await undiciProvider.getTokens({ scope: 'openid' });
+    using _routes = interceptMockProvider(undiciProvider, { origins: [], routes: { [API]: withBearer(undiciProvider, (_request, { user }) => Response.json({ owner: user.id })) } });
+    expect((await fetch(`${API}/issues`)).status).toBe(401);
+    const ok = await fetch(`${API}/issues`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(await ok.json()).toEqual({ owner: 'mock-user' });
+    expect((await fetch(undiciProvider.jwksUrl)).status).toBe(200);
+  });
+});
