@@ -101,7 +101,6 @@ export function interceptMockProvider(provider: Pick<MockProvider, 'issuer' | 'h
 
 /** Answers one request in-process; exactly one of `onComplete`/`onError` ends it. */
 async function answer(route: RouteHandler, origin: string, options: DispatchOptions, handler: DispatchHandler): Promise<void> {
-  const controller = new AbortController();
   const abortListeners: (() => void)[] = [];
   let settled = false;
   const fail = (error: Error): void => {
@@ -112,13 +111,12 @@ async function answer(route: RouteHandler, origin: string, options: DispatchOpti
   handler.onConnect?.((reason?: unknown) => {
     if (settled) return;
     const error = reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
-    controller.abort(error);
     for (const listener of abortListeners.splice(0)) listener();
     fail(error);
   });
   if (settled) return;
   try {
-    const request = await toRequest(options, origin, controller.signal);
+    const request = await toRequest(options, origin);
     if (settled) return;
     const response = await route(request);
     if (settled) {

@@ -4,8 +4,8 @@ import type { DispatchHandler } from './dispatch-types.js';
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * Plays `response` into an undici 6 handler: status, raw headers (each `Set-Cookie` its own line), body chunks with
- * backpressure (`onData` returning false pauses until undici calls `resume`), then `onComplete`. A HEAD answer,
+ * Plays `response` into an undici 6 handler: status, raw headers (each `Set-Cookie` its own line), body (one chunk when sized; otherwise chunks with
+ * backpressure (`onData` returning false pauses until undici calls `resume`)), then `onComplete`. A HEAD answer,
  * and 1xx/204/205/304, carry no body. Stops quietly once `isAborted()` says the request was aborted (`onAbort` wakes a paused stream for that).
  */
 export async function reply(response: Response, method: string, handler: DispatchHandler, isAborted: () => boolean, onAbort: (listener: () => void) => void): Promise<void> {
@@ -29,6 +29,11 @@ export async function reply(response: Response, method: string, handler: Dispatc
   const bodyless = method === 'HEAD' || NULL_BODY_STATUSES.has(response.status) || response.body === null;
   if (bodyless) {
     await response.body?.cancel();
+  } else if (response.headers.has('content-length')) {
+    // A sized answer (every engine answer is buffered): one chunk, no stream reads.
+    const body = Buffer.from(await response.arrayBuffer());
+    if (isAborted()) return;
+    if (body.byteLength > 0) handler.onData?.(body);
   } else {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     for (;;) {

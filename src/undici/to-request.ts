@@ -5,14 +5,13 @@ import type { DispatchOptions } from './dispatch-types.js';
  * is accepted: string, Buffer/Uint8Array, (async) iterable or Node stream (what fetch passes, FormData and
  * URLSearchParams already serialised into it), Blob/FormData/URLSearchParams given directly, or none.
  */
-export async function toRequest(options: DispatchOptions, origin: string, signal: AbortSignal): Promise<Request> {
+export async function toRequest(options: DispatchOptions, origin: string): Promise<Request> {
   const method = options.method.toUpperCase();
   const body = await readBody(options.body);
   return new Request(new URL(options.path, origin), {
     method,
     headers: toHeaders(options.headers),
     body: method === 'GET' || method === 'HEAD' ? null : (body as BodyInit | null),
-    signal,
   });
 }
 
