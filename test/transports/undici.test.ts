@@ -252,6 +252,27 @@ describe('interceptMockProvider at the dispatcher only', () => {
     expect(cause.cause).toBe(boom);
   });
 
+  it('refuses to install on a Node whose bundled undici is not 6.x (Node 24: undici 7), saying what to use instead', async () => {
+    const served = await createMockProvider();
+    provider = served;
+    const original = Object.getOwnPropertyDescriptor(process.versions, 'undici');
+    Object.defineProperty(process.versions, 'undici', { ...original, value: '7.10.0' });
+    try {
+      const before = slot[SLOT];
+      expect(() => interceptMockProvider(served)).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('bundles undici 7.10.0') }));
+      expect(slot[SLOT]).toBe(before);
+    } finally {
+      if (original !== undefined) Object.defineProperty(process.versions, 'undici', original);
+    }
+  });
+
+  it('refuses an undici 7+ handler (onResponseStart…) instead of never answering it', async () => {
+    const served = await createMockProvider();
+    provider = served;
+    interception = interceptMockProvider(served);
+    expect(() => interception?.dispatcher.dispatch({ origin: served.issuer, path: '/jwks', method: 'GET' }, { onResponseStart: () => {} })).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('undici 7+ handler') }));
+  });
+
   it('answers 10,000 requests from the engine with no MaxListenersExceededWarning', async () => {
     const served = await serve();
     const warnings: string[] = [];
