@@ -213,7 +213,7 @@ for (const kind of ['ours', 'ours-in-process', 'peer']) {
 
 // 3. In-process transports.
 log('transports');
-for (const kind of ['http', 'msw', 'nock', 'msw-static', 'in-process']) {
+for (const kind of ['http', 'msw', 'nock', 'undici', 'msw-static', 'in-process']) {
   await attempt(`transport.${kind}`, () => runCase('transport.js', [kind, String(settings.transportMs), CONCURRENCIES.join(',')], { execArgv }));
 }
 

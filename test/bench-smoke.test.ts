@@ -14,7 +14,7 @@ const ROW_IDS = [
   'refresh.opaque.c1', 'refresh.opaque.c32', 'refresh-oidc.opaque.c1', 'refresh-oidc.opaque.c32', 'refresh.jwt.c1', 'refresh.jwt.c32',
   'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32',
   'fixture.started', 'fixture.in-process',
-  'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.in-process.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32', 'transport.in-process.c32',
+  'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.undici.c1', 'transport.in-process.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32', 'transport.undici.c32', 'transport.in-process.c32',
   'cli.help', 'cli.mock', 'memory', 'memory.full-gc', 'memory.http',
 ];
 
@@ -24,7 +24,7 @@ const FIGURE_IDS = [
   ...['ours', 'bare', 'peer', 'floor'].flatMap((s) => [`flow.${s}.c1`, `flow.${s}.c32`]),
   ...['ours', 'bare', 'peer'].flatMap((s) => [`refresh-oidc.${s}.c1`, `refresh-oidc.${s}.c32`, `flow-oidc.${s}.c1`, `flow-oidc.${s}.c32`]),
   'fixture.ours', 'fixture.ours-in-process', 'fixture.peer',
-  'transport.http', 'transport.msw', 'transport.nock', 'transport.msw-static', 'transport.in-process',
+  'transport.http', 'transport.msw', 'transport.nock', 'transport.undici', 'transport.msw-static', 'transport.in-process',
   'cli.help', 'cli.mock', 'memory', 'memory.ours-http', 'memory.bare-http',
 ];
 

@@ -1,6 +1,6 @@
 // In-process transports: the same refresh-grant token request through msw, nock, HTTP (fetch to a listener in
-// this process) and a plain msw handler with a static body, from a bounded fetch loop in one process.
-// `node bench/cases/transport.js <http|msw|nock|msw-static|in-process> <durationMs> <concurrency,...>`
+// this process), Node's fetch dispatcher (oauth2-testkit/undici) and a plain msw handler with a static body, from a bounded fetch loop in one process.
+// `node bench/cases/transport.js <http|msw|nock|undici|msw-static|in-process> <durationMs> <concurrency,...>`
 // `in-process` (not in the table; for diagnosis) is the engine alone: `provider.fetch`, no interception, no socket —
 // what msw and nock would reach if their own per-request path cost nothing.
 // Besides req/s, each concurrency reports the process CPU time per request (all threads; steadier than req/s on a
@@ -47,6 +47,12 @@ async function setup() {
   if (kind === 'in-process') {
     const provider = await mock.createMockProvider(options);
     return { provider, tokenUrl: provider.tokenUrl, fetchImpl: provider.fetch, close: () => provider.close() };
+  }
+  if (kind === 'undici') {
+    const { interceptMockProvider } = await import('../../dist/undici/index.js');
+    const provider = await mock.createMockProvider(options);
+    const interception = interceptMockProvider(provider, { onUnhandledRequest: 'error' });
+    return { provider, tokenUrl: provider.tokenUrl, close: async () => { interception.restore(); await provider.close(); } };
   }
   if (kind === 'nock') {
     const nock = (await import('nock')).default;

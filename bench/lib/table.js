@@ -79,6 +79,17 @@ export function buildRows(f, settings) {
     rows.push(row(`transport.msw.c${c}`, `token request through msw, c=${c}`, 'req/s', { ours: msw, floor: staticMsw }, [atLeast('HTTP', msw, http, 1.0)]));
     rows.push(row(`transport.nock.c${c}`, `token request through nock, c=${c}`, 'req/s', { ours: nock, floor: staticMsw }, [atLeast('HTTP', nock, http, 1.0)]));
     const inProcess = rate(f['transport.in-process']?.byConcurrency?.[c]);
+    const undici = rate(f['transport.undici']?.byConcurrency?.[c]);
+    const undiciCpu = num(f['transport.undici']?.byConcurrency?.[c]?.cpuUsPerRequest);
+    rows.push(row(`transport.undici.c${c}`, `token request through the fetch dispatcher (oauth2-testkit/undici), c=${c}`, 'req/s', { ours: undici, floor: staticMsw }, [
+      atLeast('HTTP', undici, http, c === 1 ? 1.3 : 1.5),
+      {
+        text: undici === undefined || inProcess === undefined ? '—' : `${(undici / inProcess).toFixed(2)}× provider.fetch${undiciCpu === undefined ? '' : `; ${undiciCpu} µs CPU/req`}`,
+        target: '≥ 0.8× provider.fetch',
+        pass: undici === undefined || inProcess === undefined ? undefined : undici / inProcess >= 0.8,
+        ratio: undici === undefined || inProcess === undefined ? undefined : undici / inProcess,
+      },
+    ]));
     rows.push(row(`transport.in-process.c${c}`, `token request through provider.fetch (in-process, no interception), c=${c}`, 'req/s', { ours: inProcess, floor: staticMsw }, [], inProcess === undefined || http === undefined ? '—' : `${(inProcess / http).toFixed(2)}× HTTP; engine-only reference`));
   }
 

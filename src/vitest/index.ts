@@ -4,14 +4,17 @@
  */
 import { test as baseTest } from 'vitest';
 import { mockProviderFixtures, type MockProviderFixtures } from './fixtures.js';
+import { undiciProviderFixtures, type UndiciProviderFixtures } from './undici-fixtures.js';
 
 export { mockProviderFixtures } from './fixtures.js';
 export type { MockProviderFixtureDefinitions, MockProviderFixtures } from './fixtures.js';
+export { undiciProviderFixtures } from './undici-fixtures.js';
+export type { UndiciProviderFixtureDefinitions, UndiciProviderFixtures } from './undici-fixtures.js';
 
 /**
  * vitest's `test` with the fixtures `mockProviderOptions`, `mockProvider` (HTTP, per test), `mswServer` (per
  * file, handlers reset after each test by the automatic `mswResetHandlers`), `mswProvider` (per test, through
- * msw) and `tokens` (per test, from `mockProvider`; `test.override('tokens', ({ mswProvider }) => mswProvider.getTokens())`
+ * msw), `undiciProvider` (per test, at Node's fetch dispatcher) and `tokens` (per test, from `mockProvider`; `test.override('tokens', ({ mswProvider }) => mswProvider.getTokens())`
  * to take them from the msw provider instead).
  *
  * @example
@@ -24,4 +27,4 @@ export type { MockProviderFixtureDefinitions, MockProviderFixtures } from './fix
  *   test.override({ mockProviderOptions: { accessTokenTtl: 60 } });
  * });
  */
-export const test = baseTest.extend<MockProviderFixtures>(mockProviderFixtures);
+export const test = baseTest.extend<MockProviderFixtures>(mockProviderFixtures).extend<UndiciProviderFixtures>(undiciProviderFixtures);

@@ -9,7 +9,7 @@ import { createMockProvider, startMockProvider, type MockProvider, type MockProv
 import { mockProviderHandlers } from '../../src/msw/index.js';
 
 export interface Transport {
-  name: 'http' | 'msw' | 'nock';
+  name: 'http' | 'msw' | 'nock' | 'undici';
   /** Once before the transport's scenarios. */
   setup(): Promise<void>;
   /** A fresh provider served by this transport; the client reaches it with plain global `fetch`. */
@@ -85,5 +85,25 @@ export const nockTransport: Transport = {
   },
 };
 
+let interception: { restore(): void } | undefined;
+
+/** `createMockProvider` answered by `oauth2-testkit/undici`'s `interceptMockProvider` at Node's global dispatcher; nothing else reachable. */
+export const undiciTransport: Transport = {
+  name: 'undici',
+  async setup() {},
+  async serve(options) {
+    const { interceptMockProvider } = await import('../../src/undici/index.js');
+    const provider = await createMockProvider(options);
+    interception = interceptMockProvider(provider, { onUnhandledRequest: 'error' });
+    return provider;
+  },
+  async release(provider) {
+    interception?.restore();
+    interception = undefined;
+    await provider.close();
+  },
+  async teardown() {},
+};
+
 /** In the order the suite runs them: nock last, since it is the one that patches on import. */
-export const transports: readonly Transport[] = [httpTransport, mswTransport, nockTransport];
+export const transports: readonly Transport[] = [httpTransport, mswTransport, undiciTransport, nockTransport];
