@@ -26,6 +26,44 @@ function seconds(name: string, min: number, max: number) {
   };
 }
 
+function nonEmpty(name: string) {
+  return (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`${name} must not be empty.`);
+    return value;
+  };
+}
+
+function absoluteUri(name: string) {
+  return (value: string): string => {
+    const url = URL.parse(value);
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:' && !/^[a-z][a-z0-9+.-]*:$/i.test(url.protocol))) {
+      throw new InvalidArgumentError(`${name} must be an absolute URI such as http://127.0.0.1:8080/callback, got ${JSON.stringify(value)}.`);
+    }
+    if (url.hash !== '') throw new InvalidArgumentError(`${name} must not have a fragment (RFC 6749 §3.1.2), got ${JSON.stringify(value)}.`);
+    return value;
+  };
+}
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+function scopeToken(value: string): string {
+  if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value)) {
+    throw new InvalidArgumentError(`--scope takes one scope without spaces, quotes or backslashes (RFC 6749 §3.3), got ${JSON.stringify(value)}; repeat --scope for several.`);
+  }
+  return value;
+}
+
+function publicUrl(value: string): string {
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new InvalidArgumentError(`--public-url must be an http(s) origin without path, such as http://mock-provider:9003, got ${JSON.stringify(value)}.`);
+  }
+  return url.origin;
+}
+
+function collectWith(parse: (value: string) => string) {
+  return (value: string, previous: string[] = []): string[] => [...previous, parse(value)];
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -98,10 +136,12 @@ export function buildProgram(): Command {
     .description('Serve the mock OAuth 2 provider over HTTP until Ctrl-C.')
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9003).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--client-id <id>', 'client id to register', 'mock-client')
-    .option('--client-secret <secret>', 'client secret to register', 'mock-secret')
-    .option('--redirect-uri <uri>', 'redirect URI to allow (repeatable; default: any loopback /callback)', collect)
-    .option('--scope <scope>', 'scope the client may ask for (repeatable)', collect)
+    .option('--public-url <url>', 'the issuer clients should use (another host, a container); default http://<host>:<port>, loopback when --host is 0.0.0.0', publicUrl)
+    .option('--client-id <id>', 'client id to register', nonEmpty('--client-id'), 'mock-client')
+    .option('--client-secret <secret>', 'client secret to register', nonEmpty('--client-secret'), 'mock-secret')
+    .option('--redirect-uri <uri>', 'redirect URI to allow (repeatable; default: any loopback /callback)', collectWith(absoluteUri('--redirect-uri')))
+    .option('--scope <scope>', 'scope the client may ask for (repeatable; one scope per flag)', collectWith(scopeToken))
+    .option('--quiet', 'no log line per request on stderr')
     .addOption(new Option('--access-token-ttl <seconds>', 'access token lifetime').argParser(integer('--access-token-ttl', 1)))
     .addOption(new Option('--refresh-token-ttl <seconds>', 'refresh token lifetime').argParser(integer('--refresh-token-ttl', 1)))
     .option('--no-rotate-refresh-tokens', 'keep the same refresh token on refresh')
@@ -119,6 +159,7 @@ export function buildProgram(): Command {
     .description("Run the platform's callback-cli redirect relay locally (offline tests, self-hosting).")
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9000).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--quiet', 'no log line per request on stderr')
     .option('--allow-host <host>', 'redirect only to https://<host>/callback (repeatable; default: NGROK_DOMAIN when set, else any ngrok host) and loopback', collect)
     .addHelpText('after', '\nEnvironment:\n  NGROK_DOMAIN  the only tunnel host callbacks may go to, unless --allow-host is given\n')
     .action(async (options) => {

@@ -64,6 +64,8 @@ export interface RelayOptions {
   isAllowed?: (url: string) => boolean;
   /** How the allow-list reads on the refusal page (default: ngrok domains and loopback). */
   allowListText?: string;
+  /** Called by `startRelayServer` once each response is sent (a request log). The path has no query: `state` and `code` stay out. */
+  onRequest?: (entry: { method: string; path: string; status: number; durationMs: number }) => void;
 }
 
 /**
@@ -146,7 +148,16 @@ export interface RelayServer {
  */
 export async function startRelayServer(options: { port?: number; host?: string } & RelayOptions = {}): Promise<RelayServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(createRelayHandler(options));
+  const handler = createRelayHandler(options);
+  const server = createServer((req, res) => {
+    const log = options.onRequest;
+    if (log !== undefined) {
+      const started = performance.now();
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      res.once('close', () => log({ method: req.method ?? 'GET', path, status: res.statusCode, durationMs: performance.now() - started }));
+    }
+    handler(req, res);
+  });
   const port = await listen(server, options.port ?? 0, host, 'OAuth 2 relay', 'choose another port');
   const url = `http://${urlHost(host)}:${port}`;
   let closed: Promise<void> | undefined;

@@ -76,8 +76,13 @@ export interface MockProviderOptions {
   statePath?: string;
   /** Listener port for `startMockProvider` (default 0 = any free port). */
   port?: number;
-  /** Listener host for `startMockProvider` (default 127.0.0.1). */
+  /**
+   * Listener host for `startMockProvider` (default 127.0.0.1). An unspecified address (`0.0.0.0`, `::`) listens on
+   * every interface but advertises the loopback address as the issuer unless `issuer` says otherwise.
+   */
   host?: string;
+  /** Called by `startMockProvider`'s listener once each response is sent (a request log). The path has no query. */
+  onRequest?: (entry: { method: string; path: string; status: number; durationMs: number }) => void;
 }
 
 /** Raw token endpoint JSON, as a connector receives it. */

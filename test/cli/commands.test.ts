@@ -220,4 +220,54 @@ describe('integration-cli mock-provider', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout.split('\n')[0] ?? '')).toMatchObject({ clientId: 'cli-client', tokenUrl });
   });
+
+  it('logs one line per request on stderr (path without query), and --quiet silences it', async () => {
+    for (const quiet of [false, true]) {
+      const run = startCli(['mock-provider', '--port', '0', ...(quiet ? ['--quiet'] : [])]);
+      const [, jwksUrl] = await run.waitForStderr(/jwksUrl\s+(\S+)/);
+      await run.waitForStderr(/ready on/);
+      try {
+        expect((await fetch(`${jwksUrl}?code=secret-code-value`)).status).toBe(200);
+        if (!quiet) await run.waitForStderr(/GET \/jwks 200 \d+ ms/);
+      } finally {
+        run.kill('SIGINT');
+      }
+      const result = await run.done;
+      expect(result.stderr).not.toContain('secret-code-value');
+      if (quiet) expect(result.stderr).not.toMatch(/GET \/jwks/);
+    }
+  });
+
+  it.each([
+    ['--redirect-uri', 'not-a-uri', 'must be an absolute URI'],
+    ['--redirect-uri', 'http://127.0.0.1/cb#frag', 'must not have a fragment'],
+    ['--scope', 'a b', 'one scope without spaces'],
+    ['--client-secret', '', 'must not be empty'],
+    ['--client-id', ' ', 'must not be empty'],
+    ['--public-url', 'http://host:9003/path', 'origin without path'],
+  ])('refuses %s %j as a usage error (exit 2)', async (flag, value, says) => {
+    const result = await runCli(['mock-provider', '--port', '0', flag, value]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(says);
+  });
+
+  it('advertises 127.0.0.1 when bound to 0.0.0.0 without --public-url, and says how to reach it from elsewhere', async () => {
+    const run = startCli(['mock-provider', '--port', '0', '--host', '0.0.0.0', '--json']);
+    const [, issuer] = await run.waitForStderr(/^issuer\s+(\S+)/m);
+    await run.waitForStderr(/ready on/);
+    run.kill('SIGINT');
+    const result = await run.done;
+    expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(result.stderr).toContain('clients on other hosts or in containers need --public-url');
+  });
+
+  it('advertises --public-url as its issuer', async () => {
+    const run = startCli(['mock-provider', '--port', '0', '--host', '0.0.0.0', '--public-url', 'http://mock-provider.test:9003', '--json']);
+    const [, issuer] = await run.waitForStderr(/^issuer\s+(\S+)/m);
+    await run.waitForStderr(/ready on/);
+    run.kill('SIGINT');
+    const result = await run.done;
+    expect(issuer).toBe('http://mock-provider.test:9003');
+    expect(result.stderr).not.toContain('need --public-url');
+  });
 });

@@ -17,7 +17,12 @@ export interface MockProviderCommandOptions {
   accessTokenFormat: 'opaque' | 'jwt';
   quirk?: string[];
   json?: boolean;
+  publicUrl?: string;
+  quiet?: boolean;
 }
+
+/** Addresses that listen on every interface: not one a client can use as the issuer. */
+const UNSPECIFIED_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']);
 
 /** Runs `integration-cli mock-provider` until Ctrl-C; returns the exit code. */
 export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
@@ -31,9 +36,16 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       }
       quirks[name] = true;
     }
+    if (UNSPECIFIED_HOSTS.has(options.host) && options.publicUrl === undefined) {
+      reporter.warn(
+        `--host ${options.host} listens on every interface, but the issuer stays on 127.0.0.1: clients on other hosts or in containers need --public-url (for example --public-url http://mock-provider:${options.port}).`,
+      );
+    }
     const provider = await startMockProvider({
       port: options.port,
       host: options.host,
+      ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
+      ...(options.quiet === true ? {} : { onRequest: (entry: { method: string; path: string; status: number; durationMs: number }) => reporter.info(`${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`) }),
       clients: [
         {
           clientId: options.clientId,

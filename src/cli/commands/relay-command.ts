@@ -4,7 +4,7 @@ import { ConsoleReporter } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
 /** Runs `integration-cli relay` until Ctrl-C; returns the exit code. */
-export async function runRelayCommand(options: { port: number; host: string; allowHost?: string[] }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runRelayCommand(options: { port: number; host: string; allowHost?: string[]; quiet?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
     // An explicit list (--allow-host, else NGROK_DOMAIN) replaces "any ngrok host": a forged state cannot then send
@@ -14,7 +14,8 @@ export async function runRelayCommand(options: { port: number; host: string; all
       hosts.length === 0
         ? {}
         : { isAllowed: allowCallbackHosts(hosts), allowListText: `https://${hosts.join('/callback, https://')}/callback or a loopback /callback` };
-    const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList });
+    const log = options.quiet === true ? {} : { onRequest: (entry: { method: string; path: string; status: number; durationMs: number }) => reporter.info(`${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`) };
+    const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList, ...log });
     reporter.info(hosts.length === 0 ? 'Callbacks allowed: any https ngrok host and loopback (pass --allow-host to narrow this).' : `Callbacks allowed: ${allowList.allowListText}.`);
     reporter.info(`Relay redirect URL: ${relay.redirectUrl}`);
     reporter.info('Register it as the redirect URL (or pass it with --redirect-url); it forwards to the callback in `state`.');

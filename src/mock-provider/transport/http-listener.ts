@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../../shared/listen.js';
 import { createMockProviderInternals, type MockProviderInternals } from '../create-mock-provider.js';
@@ -29,6 +29,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   // The engine's own handler on the real request and response (the scenario layer is its first middleware).
   // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
   const server: Server = createServer({ IncomingMessage: ReplayableIncomingMessage }, (req, res) => {
+    if (options.onRequest !== undefined) logWhenSent(req.method ?? 'GET', req.url ?? '/', res, options.onRequest);
     if (internals === undefined) {
       res.statusCode = 500;
       res.setHeader('content-type', 'application/json; charset=utf-8');
@@ -45,7 +46,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 
   await listen(server, port, host, 'mock provider', 'pass another port (or 0 for any free one)', 'MOCK_PROVIDER');
   const address = server.address() as AddressInfo;
-  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Bound to every interface: the issuer must still be an address a client can use (containers pass `issuer`).
+  const reachable = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const urlHost = address.family === 'IPv6' ? `[${reachable}]` : reachable;
   try {
     internals = await createMockProviderInternals(options, options.issuer ?? `http://${urlHost}:${address.port}`);
   } catch (error) {
@@ -61,4 +64,10 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     await closed;
   });
   return internals.provider;
+}
+
+function logWhenSent(method: string, url: string, res: ServerResponse, log: NonNullable<MockProviderOptions['onRequest']>): void {
+  const started = performance.now();
+  const query = url.indexOf('?');
+  res.once('close', () => log({ method, path: query === -1 ? url : url.slice(0, query), status: res.statusCode, durationMs: performance.now() - started }));
 }
