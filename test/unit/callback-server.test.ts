@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { withCliHint } from '../../src/cli/hints.js';
 import { CLOSE_GRACE_MS, startCallbackServer } from '../../src/flow/callback-server.js';
 import type { CallbackServer } from '../../src/flow/callback-server.js';
 import { TestkitError } from '../../src/shared/errors.js';
@@ -190,7 +191,8 @@ describe('startCallbackServer', () => {
     const error = await caught;
     expect(error.code).toBe('CALLBACK_TIMEOUT');
     expect(error.message).toContain('120 s');
-    expect(error.message).toContain('--timeout');
+    expect(error.message).toContain('raise the timeout');
+    expect(withCliHint(error)).toContain('--timeout');
   });
 
   it('rejects the wait with INTERRUPTED when the signal aborts', async () => {
@@ -266,7 +268,7 @@ describe('startCallbackServer', () => {
     await closing;
   }, 30_000);
 
-  it('fails with PORT_IN_USE naming the port and OAUTH2_PORT when the port is taken', async () => {
+  it('fails with PORT_IN_USE naming the port (and the CLI OAUTH2_PORT) when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
@@ -274,7 +276,8 @@ describe('startCallbackServer', () => {
       const error = await rejection(startCallbackServer({ port, state: STATE }));
       expect(error.code).toBe('PORT_IN_USE');
       expect(error.message).toContain(String(port));
-      expect(error.message).toContain('OAUTH2_PORT');
+      expect(error.message).not.toContain('OAUTH2_PORT');
+      expect(withCliHint(error)).toContain('OAUTH2_PORT');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

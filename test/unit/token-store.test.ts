@@ -2,6 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exitCodeFor } from '../../src/cli/exit.js';
 import { TestkitError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/flow/config.js';
 import { acquireConfigLock, saveTokens } from '../../src/flow/token-store.js';
@@ -177,7 +178,7 @@ describe('acquireConfigLock', () => {
     expect(error.code).toBe('LOCKED');
     expect(error.message).toContain(`lock on ${file}`);
     expect(error.message).toContain(`delete ${file}.lock`);
-    expect(error.exitCode).toBe(1);
+    expect(exitCodeFor(error.code)).toBe(1);
     await first.release();
     await first.release();
     const second = await acquireConfigLock(file);
