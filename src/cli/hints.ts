@@ -13,7 +13,12 @@ const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
   CONFIG_NOT_FOUND: () => "Run from the connector's root or pass --config-path <file>.",
   AUTHORIZATION_NOT_FOUND: (error) => (error.next === undefined ? undefined : 'Pass one of these to --authorization.'),
   REFRESH_REJECTED: () => 'Run again with --reauth to log in anew.',
-  CALLBACK_TIMEOUT: () => 'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.',
+  CALLBACK_TIMEOUT: (error) =>
+    'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.' +
+    (error.details.platformRelay === true
+      ? ' If the platform relay does not forward to the tunnel: pass --no-tunnel with a loopback --redirect-url the provider allows ' +
+        '(e.g. http://127.0.0.1:9002/callback, registered at the provider), or run `integration-cli relay` at a public URL and pass that URL as --redirect-url.'
+      : ''),
   PORT_IN_USE: (error) =>
     error.details.server === 'OAuth 2 callback server'
       ? 'Free the port (stop the other integration-cli run or program) or set OAUTH2_PORT to another port.'

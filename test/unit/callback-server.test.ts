@@ -220,8 +220,13 @@ describe('startCallbackServer', () => {
     // A half-sent request is not idle, so server.close() alone would wait for it (or the request timeout).
     const socket = connect(s.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // The server cutting a half-sent request may reset the connection: that is the expected end here.
+    socket.on('error', () => {});
+    // One answered request proves the server holds this connection (no sleep: an event); then a half-sent one.
+    const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await answered;
     socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const closedBySocket = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     // The grace never fires unless the clock is advanced: close() must not need it.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -281,5 +286,52 @@ describe('startCallbackServer', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  it('shows a provider error that came without state, tells the flow, keeps waiting, and repeats it in the timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const notices: string[] = [];
+    server = await startCallbackServer({ port: 0, state: STATE, onNotice: (text) => notices.push(text) });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    const response = await get('/callback', { error: 'invalid_scope', error_description: 'scope <b>admin</b> unknown' });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain('invalid_scope');
+    expect(page).toContain('scope &lt;b&gt;admin&lt;/b&gt; unknown');
+    expect(page).toMatch(/no <code>state<\/code>.*could not be matched/);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/without state .*invalid_scope: scope <b>admin<\/b> unknown.*could not be matched.*still waiting/);
+    vi.advanceTimersByTime(60_000);
+    const error = await rejection(waiting);
+    expect(error.code).toBe('CALLBACK_TIMEOUT');
+    expect(error.message).toContain('"invalid_scope: scope <b>admin</b> unknown"');
+    expect(error.details.statelessErrors).toEqual(['invalid_scope: scope <b>admin</b> unknown']);
+  });
+
+  it('with deferPage, holds the success page until finish() says the tokens are saved', async () => {
+    server = await startCallbackServer({ port: 0, state: STATE, deferPage: true });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    let answered = false;
+    const response = get('/callback', { code: 'abc', state: STATE }).then((r) => ((answered = true), r));
+    await waiting;
+    expect(answered).toBe(false);
+    server.finish({ ok: true });
+    const page = await response;
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Authorization complete');
+  });
+
+  it('with deferPage, tells the browser when the flow failed after the callback and points to the terminal', async () => {
+    server = await startCallbackServer({ port: 0, state: STATE, deferPage: true });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    const response = get('/callback', { code: 'abc', state: STATE });
+    await waiting;
+    server.finish({ ok: false, reason: 'the token exchange failed (TOKEN_ENDPOINT_ERROR)' });
+    const page = await response;
+    expect(page.status).toBe(502);
+    const text = await page.text();
+    expect(text).not.toContain('Authorization complete');
+    expect(text).toContain('the token exchange failed');
+    expect(text).toContain('terminal');
   });
 });

@@ -115,6 +115,12 @@ describe('offsetToLineColumn', () => {
 describe('selectAuthorization', () => {
   const custom: Authorization = { name: 'apiKey', method: 'custom' };
 
+  it('returns the index of the chosen authorization, so a repeated name is still located', () => {
+    const selected = selectAuthorization({ authorizations: [custom, oauth2('same'), oauth2('same', { development: true })] });
+    expect(selected.index).toBe(2);
+    expect(selected.authorization.development).toBe(true);
+  });
+
   it.each<[string, Authorization[], string | undefined, string | TestkitErrorCode, string[]]>([
     ['the --authorization flag wins over development', [oauth2('dev', { development: true }), oauth2('prod')], 'prod', 'prod', []],
     ['the oauth2 one marked development', [oauth2('prod'), custom, oauth2('dev', { development: true })], undefined, 'dev', []],
