@@ -170,6 +170,16 @@ describe('saveTokens after a new login', () => {
   });
 });
 
+describe('saveTokens into a one-line account', () => {
+  it('keeps the account on one line, in its own spacing, instead of ragged keys', async () => {
+    await writeFile(file, '{\n  "testAccounts": {\n    "mock": { "a": 1 }\n  }\n}\n');
+    await saveTokens({ configPath: file, accountName: 'mock', tokens: { accessToken: 'AT', refreshToken: 'RT', extra: { id: 1 } } });
+    expect(await readFile(file, 'utf8')).toBe(
+      '{\n  "testAccounts": {\n    "mock": { "a": 1, "accessToken": "AT", "refreshToken": "RT", "oauth2ExtraParameters": { "id": 1 } }\n  }\n}\n',
+    );
+  });
+});
+
 describe('acquireConfigLock', () => {
   it('fails fast with LOCKED while another run holds the lock, and can be taken again after release', async () => {
     await writeFile(file, '{}\n');
