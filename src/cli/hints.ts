@@ -11,7 +11,10 @@ type Hint = (error: TestkitError) => string | { message: string } | undefined;
 
 const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
   CONFIG_NOT_FOUND: () => "Run from the connector's root or pass --config-path <file>.",
-  AUTHORIZATION_NOT_FOUND: (error) => (error.next === undefined ? undefined : 'Pass one of these to --authorization.'),
+  AUTHORIZATION_NOT_FOUND: (error) =>
+    error.next === undefined
+      ? undefined
+      : `Pass one of these to --authorization.${error.next.includes('"development": true') ? ' Or mark one "development": true.' : ''}`,
   REFRESH_REJECTED: () => 'Run again with --reauth to log in anew.',
   CALLBACK_TIMEOUT: (error) =>
     'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.' +

@@ -73,10 +73,10 @@ describe('runOAuth2Flow plans once per run', () => {
 
 describe('runOAuth2Flow with a platform-encrypted value', () => {
   it.each([
-    ['the oauth2 block', config({ clientSecret: 'unito-secret-v1://c2VjcmV0' }), 'authorizations[0].oauth2.clientSecret'],
-    ['the test account', config({}, { development: { apiKey: 'unito-secret-v1://a2V5' } }), 'testAccounts.development.apiKey'],
+    ['the oauth2 block', () => config({ clientSecret: 'unito-secret-v1://c2VjcmV0' }), 'authorizations[0].oauth2.clientSecret'],
+    ['the test account', () => config({}, { development: { apiKey: 'unito-secret-v1://a2V5' } }), 'testAccounts.development.apiKey'],
   ])('refuses one in %s with CONFIG_INVALID before anything opens, naming the key and the fix', async (_, data, where) => {
-    const { configPath } = await tempProject(data);
+    const { configPath } = await tempProject(data());
     const opened: string[] = [];
     const error = await failure(runOAuth2Flow({ configPath, port: 0, tunnel: false }, { browser: async (url) => void opened.push(url) }));
     expect(error.code).toBe('CONFIG_INVALID');
