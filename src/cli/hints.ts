@@ -1,5 +1,6 @@
 import type { TestkitError, TestkitErrorCode } from '../shared/errors.js';
 import { TokenEndpointError } from '../shared/errors.js';
+import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
 
 /**
  * The CLI's own next steps, by error code: the library words its errors for any caller (`reauth: true`,
@@ -20,7 +21,8 @@ const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
     'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.' +
     (error.details.platformRelay === true
       ? ' If the platform relay does not forward to the tunnel: pass --no-tunnel with a loopback --redirect-url the provider allows ' +
-        '(e.g. http://127.0.0.1:9002/callback, registered at the provider), or run `integration-cli relay` at a public URL and pass that URL as --redirect-url.'
+        `(e.g. http://127.0.0.1:${DEFAULT_CALLBACK_PORT}/callback, registered at the provider)` +
+        ', or run `integration-cli relay` at a public URL and pass that URL as --redirect-url.'
       : ''),
   PORT_IN_USE: (error) =>
     error.details.server === 'OAuth 2 callback server'
