@@ -110,6 +110,11 @@ export function buildProgram(): Command {
         '  OAUTH2_PORT       port of the local callback server (default 9002)\n' +
         '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
+        '\nRedirect contract:\n' +
+        '  documented by the platform: the callback-cli URL to register, ngrok, port 9002\n' +
+        '  this tool\'s own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n' +
+        '  if the platform relay does not forward to the tunnel: --no-tunnel with a loopback --redirect-url the\n' +
+        '  provider allows, or `integration-cli relay` run at a public URL and passed as --redirect-url\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
     )
     .action(async (options) => {

@@ -38,6 +38,11 @@ export interface CallbackServer {
    * are cut after {@link CLOSE_GRACE_MS} when the browser stopped reading. New connections are refused meanwhile.
    */
   close(): Promise<void>;
+  /**
+   * With `deferPage`: sends the held page of the accepted callback: success, or that the flow failed after the
+   * callback (the message points to the terminal). Without a held page it does nothing.
+   */
+  finish(result: { ok: true } | { ok: false; reason: string }): void;
 }
 
 export interface StartCallbackServerOptions {
@@ -48,7 +53,17 @@ export interface StartCallbackServerOptions {
    * May be set later with {@link CallbackServer.expectState}.
    */
   state?: string;
+  /** Told (one line, provider text made safe) about a callback that could not be matched but says why: an error without `state`. */
+  onNotice?: (text: string) => void;
+  /**
+   * Hold the page of a successful callback until {@link CallbackServer.finish} says how the token exchange went,
+   * so the browser never shows success for a flow that then fails. Default false: the success page at once.
+   */
+  deferPage?: boolean;
 }
+
+/** Name of this server in messages and in `PORT_IN_USE`'s `details.server`. */
+export const CALLBACK_SERVER_NAME = 'OAuth 2 callback server';
 
 /** How long close() lets pages being sent reach a browser that reads slowly before it cuts the connections. */
 export const CLOSE_GRACE_MS = 2000;
@@ -85,6 +100,10 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
   const waiters = new Set<(outcome: Outcome) => void>();
   /** `Host` values answered (lower case, with port): the listening address, then what allowHost() adds. */
   const allowedHosts = new Set<string>();
+  /** Provider errors that arrived without state (repeated by the timeout message). */
+  const notices: string[] = [];
+  /** With `deferPage`: the accepted callback's response, until finish(). */
+  let held: ServerResponse | undefined;
 
   const settle = (result: Outcome): void => {
     outcome = result;
@@ -111,6 +130,26 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       return;
     }
     const state = params.get('state');
+    const stateless = params.get('error');
+    if (state === null && stateless !== null) {
+      // Some providers drop `state` on error redirects: it cannot be matched, but the user must see the error.
+      const error = oneLine(stateless, 100);
+      const rawDescription = params.get('error_description');
+      const said = `${error}${rawDescription === null ? '' : `: ${oneLine(rawDescription)}`}`;
+      notices.push(said);
+      sendHtmlPage(
+        res,
+        400,
+        'Provider error without state',
+        `<p>The provider answered <code>${escapeHtml(error)}</code>${rawDescription === null ? '.' : `: ${escapeHtml(sentence(oneLine(rawDescription)))}`}</p>` +
+          '<p>The callback had no <code>state</code> parameter, so it could not be matched to the running ' +
+          '<code>integration-cli oauth2</code>; the flow keeps waiting. Check the terminal.</p>',
+      );
+      options.onNotice?.(
+        `A callback without state arrived with the provider error ${sentence(said)} It had no state, so it could not be matched to this run; still waiting.`,
+      );
+      return;
+    }
     if (!stateMatches(state)) {
       sendHtmlPage(
         res,
@@ -159,12 +198,8 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       );
       return;
     }
-    sendHtmlPage(
-      res,
-      200,
-      'Authorization complete',
-      '<p>The OAuth 2 flow is complete. You can close this tab and use your terminal again.</p>',
-    );
+    if (options.deferPage) held = res;
+    else sendSuccess(res);
     settle({ ok: true, value: { code, state } });
   };
 
@@ -222,10 +257,24 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       checkPagesOut();
     });
   });
-  const port = await listen(server, options.port, host, 'OAuth 2 callback server', 'set OAUTH2_PORT to another port');
+  const port = await listen(server, options.port, host, CALLBACK_SERVER_NAME, 'choose another port');
   const url = `http://${urlHost(host)}:${port}`;
   allowedHosts.add(new URL(url).host);
   let closed: Promise<void> | undefined;
+  const finish: CallbackServer['finish'] = (result) => {
+    const res = held;
+    held = undefined;
+    if (res === undefined) return;
+    if (result.ok) sendSuccess(res);
+    else
+      sendHtmlPage(
+        res,
+        502,
+        'Authorization not complete',
+        `<p>The provider sent the browser back, but the flow failed afterwards: ${escapeHtml(sentence(oneLine(result.reason)))}</p>` +
+          '<p>The terminal says what happened and what to do. You can close this tab.</p>',
+      );
+  };
 
   return {
     port,
@@ -268,9 +317,11 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
             ok: false,
             error: new TestkitError(
               'CALLBACK_TIMEOUT',
-              `No OAuth 2 callback reached ${url}/callback within ${seconds} s. ` +
-                'Finish the login in the browser sooner, or raise the limit with --timeout <seconds>.',
-              { details: { timeoutSeconds: seconds } },
+              `No OAuth 2 callback reached ${url}/callback within ${seconds} s.` +
+                (notices.length === 0
+                  ? ''
+                  : ` Meanwhile ${notices.length === 1 ? 'a callback' : `${notices.length} callbacks`} without state arrived with the provider error ${notices.map((notice) => `"${notice}"`).join(', ')}; without state it could not be matched to this run.`),
+              { next: 'Finish the login in the browser sooner, or raise the timeout.', details: { timeoutSeconds: seconds, statelessErrors: [...notices] } },
             ),
           });
         }, timeoutMs);
@@ -281,7 +332,10 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       waiting.catch(() => undefined);
       return waiting;
     },
+    finish,
     close() {
+      // A held page must reach the browser before the server stops waiting for pages.
+      if (held !== undefined) finish({ ok: false, reason: 'the flow ended before it could confirm the tokens' });
       closed ??= new Promise<void>((resolve, reject) => {
         // A pending wait can never succeed once the socket is gone: fail it now rather than at its timeout.
         for (const waiter of [...waiters]) waiter(serverClosed(url));
@@ -312,6 +366,10 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
       return closed;
     },
   };
+}
+
+function sendSuccess(res: ServerResponse): void {
+  sendHtmlPage(res, 200, 'Authorization complete', '<p>The OAuth 2 flow is complete. You can close this tab and use your terminal again.</p>');
 }
 
 function serverClosed(url: string): Outcome {

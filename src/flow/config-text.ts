@@ -38,12 +38,14 @@ export async function readConfigText(absolute: string): Promise<string> {
     try {
       const info = await handle.stat();
       if (!info.isFile()) {
-        throw new TestkitError('CONFIG_NOT_FOUND', `${absolute} is not a regular file (it is ${kindOf(info)}). Pass the path of the connector's JSON config.`, {
+        throw new TestkitError('CONFIG_NOT_FOUND', `${absolute} is not a regular file (it is ${kindOf(info)}).`, {
+          next: 'Pass the path of an existing config file.',
           details: { path: absolute },
         });
       }
       if (info.size > MAX_CONFIG_BYTES) {
-        throw new TestkitError('CONFIG_NOT_FOUND', `${absolute} is ${info.size} bytes, more than a config can be (${MAX_CONFIG_BYTES} bytes). Pass the path of the connector's JSON config.`, {
+        throw new TestkitError('CONFIG_NOT_FOUND', `${absolute} is ${info.size} bytes, more than a config can be (${MAX_CONFIG_BYTES} bytes).`, {
+          next: 'Pass the path of an existing config file.',
           details: { path: absolute, size: info.size },
         });
       }
@@ -60,7 +62,8 @@ export async function readConfigText(absolute: string): Promise<string> {
         : code === 'EISDIR'
           ? 'Expected a file but found a directory at'
           : `Cannot read the config file (${code ?? 'unknown error'}) at`;
-    throw new TestkitError('CONFIG_NOT_FOUND', `${what} ${absolute}. Run from the connector's root or pass --config-path <file>.`, {
+    throw new TestkitError('CONFIG_NOT_FOUND', `${what} ${absolute}.`, {
+      next: 'Pass the path of an existing config file.',
       cause: error,
       details: { path: absolute },
     });

@@ -92,7 +92,7 @@ export function parseConfigText(text: string, path: string): unknown {
  *   `CONFIG_INVALID` (top level is not an object).
  * @example
  * const config = await loadConfig('.unito.json');
- * const authorization = selectAuthorization(config.data, undefined, config.path);
+ * const { authorization } = selectAuthorization(config.data, undefined, config.path);
  */
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   const absolute = resolve(path);
@@ -139,6 +139,9 @@ export function listAuthorizations(config: UnitoConfig, configPath?: string): Au
   return out;
 }
 
+/** The library's next step for AUTHORIZATION_NOT_FOUND; the CLI names its flag instead. */
+const PICK_ONE = 'Pass one of these names as the authorization to use.';
+
 /**
  * Chooses the oauth2 authorization to run and validates its `oauth2` block: `name` (from `--authorization`) wins,
  * else the oauth2 one with `development: true`, else the only oauth2 one.
@@ -146,9 +149,9 @@ export function listAuthorizations(config: UnitoConfig, configPath?: string): Au
  * @throws TestkitError `AUTHORIZATION_NOT_FOUND` (unknown name, none or several candidates; lists the names),
  *   `CONFIG_INVALID` (the chosen authorization breaks the schema; names each JSON path).
  * @example
- * selectAuthorization(config.data, options.authorization, config.path).oauth2.tokenUrl
+ * const { authorization, index } = selectAuthorization(config.data, options.authorization, config.path);
  */
-export function selectAuthorization(config: UnitoConfig, name?: string, configPath?: string): OAuth2Authorization {
+export function selectAuthorization(config: UnitoConfig, name?: string, configPath?: string): SelectedAuthorization {
   const all = listAuthorizations(config, configPath);
   const oauth2 = all.filter((a) => a.method === 'oauth2');
   const file = configPath ?? '.unito.json';
@@ -163,13 +166,13 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
   if (name !== undefined) {
     chosen = all.find((a) => a.name === name);
     if (chosen === undefined) {
-      throw new TestkitError('AUTHORIZATION_NOT_FOUND', `No authorization named "${name}" in ${file}. Available: ${names(all)}. Pass one of these to --authorization.`, { details });
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', `No authorization named "${name}" in ${file}. Available: ${names(all)}.`, { details, next: PICK_ONE });
     }
     if (chosen.method !== 'oauth2') {
       throw new TestkitError(
         'AUTHORIZATION_NOT_FOUND',
-        `Authorization "${name}" in ${file} uses method "${chosen.method ?? '(none)'}", not "oauth2". OAuth 2 authorizations: ${names(oauth2)}. Pass one of these to --authorization.`,
-        { details },
+        `Authorization "${name}" in ${file} uses method "${chosen.method ?? '(none)'}", not "oauth2". OAuth 2 authorizations: ${names(oauth2)}.`,
+        { details, next: PICK_ONE },
       );
     }
   } else {
@@ -177,8 +180,8 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
     if (development.length > 1) {
       throw new TestkitError(
         'AUTHORIZATION_NOT_FOUND',
-        `Several oauth2 authorizations in ${file} are marked "development": true: ${names(development)}. Pass --authorization NAME to choose one.`,
-        { details },
+        `Several oauth2 authorizations in ${file} are marked "development": true: ${names(development)}.`,
+        { details, next: PICK_ONE },
       );
     }
     chosen = development[0] ?? (oauth2.length === 1 ? oauth2[0] : undefined);
@@ -186,12 +189,19 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
       const message =
         oauth2.length === 0
           ? `No oauth2 authorization in ${file} (authorizations: ${names(all)}). Add one with "method": "oauth2" and an "oauth2" block.`
-          : `${file} has ${oauth2.length} oauth2 authorizations and none is marked "development": true: ${names(oauth2)}. Pass --authorization NAME, or mark one "development": true.`;
-      throw new TestkitError('AUTHORIZATION_NOT_FOUND', message, { details });
+          : `${file} has ${oauth2.length} oauth2 authorizations and none is marked "development": true: ${names(oauth2)}.`;
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', message, { details, ...(oauth2.length === 0 ? {} : { next: `${PICK_ONE} Or mark one "development": true.` }) });
     }
   }
 
-  return validateAuthorization(config, chosen.index, configPath);
+  return { authorization: validateAuthorization(config, chosen.index, configPath), index: chosen.index };
+}
+
+/** The authorization {@link selectAuthorization} chose, and its position in `authorizations` (names may repeat). */
+export interface SelectedAuthorization {
+  authorization: OAuth2Authorization;
+  /** Index in `authorizations`: `authorizations[index].oauth2` is where its settings live. */
+  index: number;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeState, RELAY_PATH } from './authorize-url.js';
+import { decodeState } from './state.js';
+import { RELAY_PATH } from './authorize-url.js';
+import { oneLine, sentence } from '../shared/text.js';
 import { escapeHtml, sendHtmlPage } from '../shared/html-page.js';
 import { listen, urlHost } from '../shared/listen.js';
 import { isLoopbackHost } from '../shared/loopback.js';
@@ -96,6 +98,19 @@ export function createRelayHandler(options: RelayOptions = {}): (req: IncomingMe
     }
     const state = url.searchParams.get('state');
     if (state === null || state === '') {
+      const error = url.searchParams.get('error');
+      if (error !== null) {
+        // Some providers drop `state` on their error redirects: the relay cannot route, but the user should see why.
+        const description = url.searchParams.get('error_description');
+        refuse(
+          res,
+          `The provider answered with the error <code>${escapeHtml(oneLine(error, 100))}</code>${
+            description === null ? '' : `: ${escapeHtml(sentence(oneLine(description)))}`
+          }</p><p>The provider dropped the <code>state</code> parameter from its error redirect, so the relay cannot tell ` +
+            'which <code>integration-cli oauth2</code> run it belongs to and cannot forward it. Fix the cause above at the provider.',
+        );
+        return;
+      }
       refuse(res, 'The request has no <code>state</code> parameter, so the relay does not know where the CLI waits.');
       return;
     }

@@ -1,8 +1,10 @@
-import { TestkitError, isTestkitError } from '../shared/errors.js';
+import { TestkitError, TokenEndpointError, isTestkitError } from '../shared/errors.js';
+import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
+import { findEncryptedValue } from './encrypted-values.js';
 import { SecretRedactor } from '../shared/mask.js';
 import { displayUrl, oneLine } from '../shared/text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
-import { startCallbackServer } from './callback-server.js';
+import { CALLBACK_SERVER_NAME, startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
 import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
@@ -10,7 +12,7 @@ import { requestTokenSet } from './token-client.js';
 import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
-import type { OpenTunnel, Tunnel } from './tunnel.js';
+import type { Tunnel } from './tunnel.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
@@ -24,24 +26,31 @@ export interface FlowReporter {
   warn(text: string): void;
 }
 
-/** What the mock swaps in for the real provider: called once the redirect URI is known. */
+/** What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. */
 export type ProviderOverride = (
   authorization: OAuth2Authorization,
   context: { redirectUri: string },
 ) => Promise<Pick<OAuth2Settings, 'authorizationUrl' | 'tokenUrl'>>;
 
-/** The edges of the flow. Tests and `--mock` inject their own; the CLI wires the real ones. */
+/** Shows the authorize URL to the user: opens a browser, prints it, or drives a headless user agent. */
+export type OpenBrowser = (url: string) => Promise<void>;
+
+/** The tunnel edge: exposes the local callback server publicly (ngrok in the CLI). */
+export interface FlowTunnel {
+  /** Called before a login opens anything (server, tunnel, browser); throws to stop early (e.g. no ngrok authtoken). */
+  check?(): void | Promise<void>;
+  /** Opens the tunnel to `127.0.0.1:port`. */
+  open(port: number): Promise<Tunnel>;
+}
+
+/** The edges of the flow, shaped by what they are. Tests and `--mock` inject their own; the CLI wires the real ones. */
 export interface FlowEdges {
   fetch?: typeof fetch;
-  /** Shows the authorize URL to the user (opens a browser, prints it, or drives a headless user agent). */
-  openBrowser(url: string): Promise<void>;
+  browser: OpenBrowser;
   /** Required unless `tunnel: false`. */
-  openTunnel?: OpenTunnel;
-  /** Called before a login opens anything (server, tunnel, browser); throws to stop early (e.g. no ngrok authtoken). */
-  preflight?: () => void | Promise<void>;
-  /** Redirect URL used when neither `redirectUrl` nor a tunnel decides it (the local relay of `--mock`). */
-  relayRedirectUrl?: string;
-  providerOverride?: ProviderOverride;
+  tunnel?: FlowTunnel;
+  /** Replaces the provider's URLs (the mock of `--mock`). */
+  provider?: ProviderOverride;
   reporter?: FlowReporter;
 }
 
@@ -58,7 +67,7 @@ export interface FlowOptions {
   tunnel?: boolean;
   /** `false` for `--no-pkce`. Default true. */
   pkce?: boolean;
-  /** Callback server port; 0 picks a free one. Default 9002. */
+  /** Callback server port; 0 picks a free one. Default {@link DEFAULT_CALLBACK_PORT} (9002). */
   port?: number;
   /** How long to wait for the callback. Default 300 000 ms. */
   timeoutMs?: number;
@@ -86,7 +95,8 @@ const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
  * Runs the OAuth 2 authorization-code flow (or a refresh) for one authorization of a `.unito.json`
  * and writes the tokens into the chosen test account. Nothing is written when the flow fails.
  *
- * Throws `TestkitError` with codes from config loading (`CONFIG_*`, `AUTHORIZATION_NOT_FOUND`,
+ * Throws `TestkitError` with codes from config loading (`CONFIG_*`, `CONFIG_INVALID` with `details.reason:
+ * 'encrypted-value'` for a platform-encrypted value, `AUTHORIZATION_NOT_FOUND`,
  * `TEMPLATE_*`), `LOCKED`, `PORT_IN_USE`, `TUNNEL_*`, `AUTHORIZATION_DENIED`, `STATE_MISMATCH`,
  * `CALLBACK_TIMEOUT`, `INTERRUPTED`, `TOKEN_ENDPOINT_ERROR`, `TOKEN_RESPONSE_INVALID`, `REFRESH_REJECTED`,
  * `NETWORK_ERROR`, `WRITE_FAILED`.
@@ -94,7 +104,7 @@ const silentReporter: FlowReporter = { start() {}, succeed() {}, warn() {} };
  * @example
  * const result = await runOAuth2Flow(
  *   { configPath: '.unito.json', tunnel: false, port: 0 },
- *   { openBrowser: async (url) => console.error(url) },
+ *   { browser: async (url) => console.error(url) },
  * );
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  */
@@ -115,23 +125,39 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
 
   reporter.start('config', `Reading ${options.configPath}`);
   const config = await loadConfig(options.configPath);
-  const authorization = selectAuthorization(config.data, options.authorization, config.path);
-  const account = getTestAccount(config.data, accountName, config.path);
+  const { authorization, index } = selectAuthorization(config.data, options.authorization, config.path);
+  const account = getTestAccount(config.data, accountName, config.path) ?? {};
   addRunSecrets(secrets, authorization, account);
-  // By identity, not by name: names may be missing or repeated.
-  const index = (config.data.authorizations as unknown[]).indexOf(authorization);
   const where = `authorizations[${index}].oauth2`;
+  // The platform decrypts `unito-secret-v1://` values; sent as they are, the login would end in invalid_client.
+  if (!edges.provider) refuseEncrypted(authorization, where, account, accountName);
   const lock = await acquireConfigLock(config.path);
   reporter.succeed('config', `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`);
 
   const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
+  let server: CallbackServer | undefined;
+  let tunnel: Tunnel | undefined;
   try {
-    const storedRefreshToken = typeof account?.refreshToken === 'string' ? account.refreshToken : '';
-    if (!storedRefreshToken && !options.reauth && typeof account?.accessToken === 'string') {
+    const expanded = expandSettings(authorization, where, account, accountName);
+    const useTunnel = options.tunnel !== false;
+    let redirectUri = decideRedirectUri(options, useTunnel);
+    if (redirectUri === undefined && edges.provider) {
+      // The redirect URI is the callback server's own, on a port only known once it listens (port 0).
+      server = await startServer(options, reporter);
+      redirectUri = server.callbackUrl;
+    }
+    const plan: RunPlan = { ...expanded, redirectUri, useTunnel, platformRelay: useTunnel && options.redirectUrl === undefined };
+    if (edges.provider) {
+      // Once per run: the refresh and the login both use what it returns.
+      ({ authorizationUrl: plan.authorizationUrl, tokenUrl: plan.tokenUrl } = await edges.provider(authorization, { redirectUri: redirectUri ?? '' }));
+    }
+
+    const storedRefreshToken = typeof account.refreshToken === 'string' ? account.refreshToken : '';
+    if (!storedRefreshToken && !options.reauth && typeof account.accessToken === 'string') {
       reporter.warn(`testAccounts.${accountName} has an access token but no refresh token (the provider returned none): logging in again.`);
     }
     if (storedRefreshToken && !options.reauth) {
-      const refreshed = await refreshStoredToken(authorization, where, account ?? {}, storedRefreshToken, options, edges, reporter);
+      const refreshed = await refreshStoredToken(authorization, plan, storedRefreshToken, options, edges, reporter);
       if (refreshed) {
         addTokenSecrets(secrets, refreshed);
         try {
@@ -142,13 +168,74 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
-    const { tokens, redirectUri } = await login(authorization, where, account ?? {}, options, edges, reporter);
-    addTokenSecrets(secrets, tokens);
-    await save(config.path, accountName, tokens, lock, reporter, true);
-    return { ...base, mode: 'login', redirectUri, tokens };
+    const login = await logIn(authorization, plan, server, options, edges, reporter);
+    ({ server, tunnel } = login);
+    addTokenSecrets(secrets, login.tokens);
+    try {
+      await save(config.path, accountName, login.tokens, lock, reporter, true);
+    } catch (error) {
+      login.finish({ ok: false, reason: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    login.finish({ ok: true });
+    await login.browserDone;
+    return { ...base, mode: 'login', redirectUri: login.redirectUri, tokens: login.tokens };
   } finally {
+    await Promise.allSettled([server?.close(), tunnel?.close()]);
     await lock.release();
   }
+}
+
+/** What a run decided before it calls anything: expanded URLs and parameters, the redirect URI, the tunnel. */
+interface RunPlan {
+  authorizationUrl: string;
+  tokenUrl: string;
+  tokenParameters: ReturnType<typeof expandRequestParameters>;
+  refreshParameters: ReturnType<typeof expandRequestParameters>;
+  /** Undefined: the callback server's own URL, known once it listens. */
+  redirectUri: string | undefined;
+  useTunnel: boolean;
+  /** The provider redirects to the platform's relay, which must forward to our tunnel. */
+  platformRelay: boolean;
+}
+
+/** Expands every template before anything opens, so a broken config fails fast and the same way under --mock. */
+function expandSettings(authorization: OAuth2Authorization, where: string, account: TestAccount, accountName: string) {
+  const context = templateContext(authorization, account);
+  const settings = authorization.oauth2;
+  const authorizationUrl = expandTemplate(settings.authorizationUrl, context, { url: true, where: `${where}.authorizationUrl`, account: accountName });
+  const tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl`, account: accountName });
+  const tokenParameters = expandRequestParameters(settings.tokenRequestParameters, context, `${where}.tokenRequestParameters`, accountName);
+  const refreshParameters = expandRequestParameters(settings.refreshRequestParameters, context, `${where}.refreshRequestParameters`, accountName);
+  requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
+  requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
+  return { authorizationUrl, tokenUrl, tokenParameters, refreshParameters };
+}
+
+/** The one place the redirect URI is decided: the flag, else the platform's relay behind a tunnel, else the callback server. */
+function decideRedirectUri(options: FlowOptions, useTunnel: boolean): string | undefined {
+  if (options.redirectUrl !== undefined) return options.redirectUrl;
+  if (useTunnel) return platformRedirectUrl(options.environment ?? 'production');
+  const port = options.port ?? DEFAULT_CALLBACK_PORT;
+  return port === 0 ? undefined : `http://127.0.0.1:${port}/callback`;
+}
+
+function refuseEncrypted(authorization: OAuth2Authorization, where: string, account: TestAccount, accountName: string): void {
+  const found =
+    findEncryptedValue(authorization.oauth2, where) ?? findEncryptedValue(authorization.variables, `authorizations[${where.match(/\d+/)?.[0]}].variables`) ?? findEncryptedValue(account, `testAccounts.${accountName}`);
+  if (found === undefined) return;
+  throw new TestkitError(
+    'CONFIG_INVALID',
+    `${found} holds an encrypted value (unito-secret-v1://…): only the platform can decrypt it, and sent as it is the provider would refuse the login.`,
+    { next: 'Use the plain value in a local config that is not committed, and run the flow on that file.', details: { reason: 'encrypted-value', where: found } },
+  );
+}
+
+async function startServer(options: FlowOptions, reporter: FlowReporter): Promise<CallbackServer> {
+  reporter.start('server', 'Starting the local callback server');
+  const server = await startCallbackServer({ port: options.port ?? DEFAULT_CALLBACK_PORT, deferPage: true, onNotice: (text) => reporter.warn(text) });
+  reporter.succeed('server', `Callback server listening on ${server.url}`);
+  return server;
 }
 
 /**
@@ -175,97 +262,80 @@ async function save(configPath: string, accountName: string, tokens: TokenSet, l
 /** Returns the new token set, or undefined when the refresh token was rejected and a login should follow. */
 async function refreshStoredToken(
   authorization: OAuth2Authorization,
-  where: string,
-  account: TestAccount,
+  plan: RunPlan,
   refreshToken: string,
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
 ): Promise<TokenSet | undefined> {
-  const context = templateContext(authorization, account);
-  const settings = authorization.oauth2;
-  let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
-  requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
-  const parameters = expandRequestParameters(settings.refreshRequestParameters, context, `${where}.refreshRequestParameters`);
-  if (edges.providerOverride) {
-    ({ tokenUrl } = await edges.providerOverride(authorization, { redirectUri: options.redirectUrl ?? edges.relayRedirectUrl ?? '' }));
-  }
-
-  reporter.start('refresh', `Refreshing the access token at ${displayUrl(tokenUrl)}`);
+  reporter.start('refresh', `Refreshing the access token at ${displayUrl(plan.tokenUrl)}`);
   try {
-    const tokens = await requestTokens(settings, tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, parameters, options, edges);
+    const grant = { grant_type: 'refresh_token', refresh_token: refreshToken };
+    const tokens = await requestTokens(authorization.oauth2, plan.tokenUrl, grant, plan.refreshParameters, options, edges);
     reporter.succeed('refresh', 'Access token refreshed');
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
   } catch (error) {
-    if (!isTestkitError(error, 'TOKEN_ENDPOINT_ERROR') || error.details.oauthError !== 'invalid_grant') throw error;
-    const message = `The provider rejected the stored refresh token (invalid_grant${
-      error.details.error_description ? `: ${String(error.details.error_description)}` : ''
-    }).`;
+    if (!(error instanceof TokenEndpointError) || error.oauthError !== 'invalid_grant') throw error;
+    const message = `The provider rejected the stored refresh token (invalid_grant${error.errorDescription ? `: ${error.errorDescription}` : ''}).`;
     if (options.interactive) {
       reporter.warn(`${message} Starting a new login.`);
       return undefined;
     }
-    throw new TestkitError('REFRESH_REJECTED', `${message} Run again with --reauth to log in anew.`, {
-      cause: error,
-      details: error.details,
-    });
+    throw new TestkitError('REFRESH_REJECTED', message, { next: 'Log in anew (the `reauth` option).', cause: error, details: error.details });
   }
 }
 
-async function login(
+interface LoginResult {
+  tokens: TokenSet;
+  redirectUri: string;
+  server: CallbackServer;
+  tunnel: Tunnel | undefined;
+  /** Shows the browser how the run ended (the page is held until the tokens are saved). */
+  finish: CallbackServer['finish'];
+  /** The browser edge's own promise, settled once it saw the final page. */
+  browserDone: Promise<void>;
+}
+
+async function logIn(
   authorization: OAuth2Authorization,
-  where: string,
-  account: TestAccount,
+  plan: RunPlan,
+  started: CallbackServer | undefined,
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
-): Promise<{ tokens: TokenSet; redirectUri: string }> {
-  const context = templateContext(authorization, account);
+): Promise<LoginResult> {
   const settings = authorization.oauth2;
-  // Expand every template before anything opens, so a broken config fails fast and the same way under --mock.
-  let authorizationUrl = expandTemplate(settings.authorizationUrl, context, { url: true, where: `${where}.authorizationUrl` });
-  let tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl` });
-  const parameters = expandRequestParameters(settings.tokenRequestParameters, context, `${where}.tokenRequestParameters`);
-  requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
-  requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
-  const useTunnel = options.tunnel !== false;
-  if (useTunnel && !edges.openTunnel) {
-    throw new TestkitError('USAGE', 'A tunnel is needed but none is configured. Pass --no-tunnel with a loopback --redirect-url.');
+  if (plan.useTunnel && !edges.tunnel) {
+    throw new TestkitError('USAGE', 'A tunnel is needed but no tunnel edge was given.', {
+      next: 'Pass `tunnel: false` with a loopback `redirectUrl`, or a tunnel edge.',
+      details: { reason: 'no-tunnel-edge' },
+    });
   }
 
-  await edges.preflight?.();
+  await edges.tunnel?.check?.();
 
-  let server: CallbackServer | undefined;
+  const server = started ?? (await startServer(options, reporter));
   let tunnel: Tunnel | undefined;
+  let browser: Promise<void> | undefined;
   try {
-    reporter.start('server', 'Starting the local callback server');
-    server = await startCallbackServer({ port: options.port ?? 9002 });
-    reporter.succeed('server', `Callback server listening on ${server.url}`);
-
     let publicCallback = server.callbackUrl;
-    if (useTunnel && edges.openTunnel) {
+    if (plan.useTunnel && edges.tunnel) {
       reporter.start('tunnel', 'Opening the ngrok tunnel');
-      tunnel = await edges.openTunnel(server.port);
+      tunnel = await edges.tunnel.open(server.port);
       publicCallback = `${tunnel.url.replace(/\/$/, '')}/callback`;
       reporter.succeed('tunnel', `Tunnel ${tunnel.url} → ${server.url}`);
     }
-
-    const redirectUri =
-      options.redirectUrl ??
-      edges.relayRedirectUrl ??
-      (useTunnel ? platformRedirectUrl(options.environment ?? 'production') : server.callbackUrl);
-    if (edges.providerOverride) {
-      ({ authorizationUrl, tokenUrl } = await edges.providerOverride(authorization, { redirectUri }));
-    }
+    const redirectUri = plan.redirectUri ?? server.callbackUrl;
 
     const { state } = createState(publicCallback);
     server.expectState(state);
+    // DNS-rebinding defence: besides its own address, the server answers only the hosts a browser may come by.
     server.allowHost(new URL(publicCallback).host);
     const redirectHost = URL.parse(redirectUri);
     if (redirectHost !== null && isLoopbackHost(redirectHost.hostname)) server.allowHost(redirectHost.host);
     const pkce = options.pkce === false ? undefined : createPkce();
     const url = buildAuthorizeUrl({
-      authorizationUrl,
+      authorizationUrl: plan.authorizationUrl,
       clientId: settings.clientId,
       redirectUri,
       scopes: (settings.scopes ?? []).map((scope) => scope.name),
@@ -274,22 +344,61 @@ async function login(
     });
 
     reporter.start('browser', 'Opening the authorization page');
-    const callback = server.waitForCallback({ timeoutMs: options.timeoutMs ?? 300_000, signal: options.signal });
-    // The wait may settle before the browser edge returns (a headless agent follows the redirect itself).
+    const callback = waitWithContext(server, plan, redirectUri, options);
+    // The wait may settle before the browser edge returns: a headless agent follows the redirect itself and
+    // returns only once it read the final page, which the server holds until the tokens are saved.
     callback.catch(() => {});
-    await edges.openBrowser(url.toString());
+    browser = edges.browser(url.toString());
+    browser.catch(() => {});
+    const never = new Promise<never>(() => {});
+    await Promise.race([browser, callback, browser.then(() => never)]);
     reporter.succeed('browser', `Authorization page: ${displayUrl(url.toString())}`);
     reporter.start('waiting', `Waiting for the provider to redirect to ${redirectUri}`);
-    const { code } = await callback;
+    const { code } = await Promise.race([callback, browser.then(() => never)]);
     reporter.succeed('waiting', 'Authorization code received');
 
-    reporter.start('exchange', `Exchanging the code at ${displayUrl(tokenUrl)}`);
+    reporter.start('exchange', `Exchanging the code at ${displayUrl(plan.tokenUrl)}`);
     const grant = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce?.verifier } as const;
-    const tokens = await requestTokens(settings, tokenUrl, grant, parameters, options, edges);
+    let tokens: TokenSet;
+    try {
+      tokens = await requestTokens(settings, plan.tokenUrl, grant, plan.tokenParameters, options, edges);
+    } catch (error) {
+      server.finish({ ok: false, reason: `the token exchange failed (${isTestkitError(error) ? error.code : 'unexpected error'})` });
+      throw error;
+    }
     reporter.succeed('exchange', 'Tokens received');
-    return { tokens, redirectUri };
-  } finally {
-    await Promise.allSettled([server?.close(), tunnel?.close()]);
+    const browserDone = browser.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { tokens, redirectUri, server, tunnel, finish: (result) => server.finish(result), browserDone };
+  } catch (error) {
+    await Promise.allSettled([server.close(), tunnel?.close()]);
+    throw error;
+  }
+}
+
+/** Waits for the callback; a timeout says which redirect URL was sent and, behind the platform relay, the fallbacks. */
+async function waitWithContext(server: CallbackServer, plan: RunPlan, redirectUri: string, options: FlowOptions) {
+  try {
+    return await server.waitForCallback({ timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    if (!isTestkitError(error, 'CALLBACK_TIMEOUT')) throw error;
+    const relay = plan.platformRelay
+      ? ` The callback goes through the platform's relay (${redirectUri}), which may not have forwarded it to the tunnel.`
+      : '';
+    throw new TestkitError(
+      'CALLBACK_TIMEOUT',
+      `${error.problem} The authorization request sent redirect_uri=${redirectUri}: the provider's app must register exactly this URL ` +
+        `(a provider that rejects it shows an error on its own page and never calls back).${relay}`,
+      {
+        next: plan.platformRelay
+          ? 'Finish the login sooner or raise the timeout; if the relay does not forward, run without a tunnel with a loopback redirectUrl the provider allows, or run the relay (startRelayServer) at a public URL and pass it as redirectUrl.'
+          : (error.next ?? 'Raise the timeout.'),
+        cause: error,
+        details: { ...error.details, redirectUri, platformRelay: plan.platformRelay },
+      },
+    );
   }
 }
 
@@ -319,19 +428,18 @@ async function requestTokens(
   });
 }
 
-/** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
 /** Account values that are credentials: the reserved token names and what a grant reads from the account. */
 const ACCOUNT_SECRET_KEYS = ['accessToken', 'refreshToken', 'password', 'assertion', 'privateKey', 'clientSecret', 'apiKey'];
 
-function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount | undefined): void {
+function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount): void {
   const { clientId, clientSecret } = authorization.oauth2;
   secrets.add(clientSecret);
   secrets.addBasic(clientId, clientSecret);
-  for (const key of ACCOUNT_SECRET_KEYS) if (account !== undefined && Object.hasOwn(account, key)) secrets.add(account[key]);
+  for (const key of ACCOUNT_SECRET_KEYS) if (Object.hasOwn(account, key)) secrets.add(account[key]);
   // Variables the platform types as passwords are secrets too.
   for (const [name, variable] of Object.entries(authorization.variables ?? {})) {
     const type = typeof variable === 'object' && variable !== null ? (variable as { type?: unknown }).type : undefined;
-    if (type === 'password' && account !== undefined && Object.hasOwn(account, name)) secrets.add(account[name]);
+    if (type === 'password' && Object.hasOwn(account, name)) secrets.add(account[name]);
   }
 }
 
@@ -354,6 +462,7 @@ function redacting(reporter: FlowReporter, secrets: SecretRedactor): FlowReporte
   };
 }
 
+/** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
 function warningsOnce(reporter: FlowReporter): FlowReporter {
   const shown = new Set<string>();
   return {
@@ -388,17 +497,20 @@ function checkFlags(options: FlowOptions): void {
   if (options.redirectUrl === undefined) return;
   const redirect = URL.parse(options.redirectUrl);
   if (redirect === null || (redirect.protocol !== 'https:' && redirect.protocol !== 'http:')) {
-    throw new TestkitError('USAGE', `--redirect-url must be an absolute http(s) URL, got "${options.redirectUrl}".`);
+    throw new TestkitError('USAGE', `The redirect URL must be an absolute http(s) URL, got "${options.redirectUrl}".`, {
+      next: 'Pass an absolute http(s) redirectUrl.',
+      details: { reason: 'redirect-url-invalid', value: options.redirectUrl },
+    });
   }
   // Without a tunnel, a loopback /callback redirect URL must reach our own callback server.
-  const port = options.port ?? 9002;
+  const port = options.port ?? DEFAULT_CALLBACK_PORT;
   const loopback = isLoopbackHost(redirect.hostname);
   const redirectPort = Number(redirect.port || (redirect.protocol === 'https:' ? 443 : 80));
   if (options.tunnel === false && loopback && redirect.pathname === '/callback' && port !== 0 && redirectPort !== port) {
-    throw new TestkitError(
-      'USAGE',
-      `--redirect-url points at port ${redirectPort} but the callback server listens on ${port}. Set OAUTH2_PORT=${redirectPort} or change --redirect-url.`,
-    );
+    throw new TestkitError('USAGE', `The redirect URL points at port ${redirectPort} but the callback server listens on ${port}.`, {
+      next: `Set the port to ${redirectPort} or change the redirect URL.`,
+      details: { reason: 'redirect-port', redirectPort, port },
+    });
   }
 }
 

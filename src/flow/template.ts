@@ -24,6 +24,8 @@ export interface ExpandOptions {
   url?: boolean;
   /** Where the template comes from, for error messages, e.g. `authorizations[0].oauth2.tokenUrl`. */
   where: string;
+  /** Name of the test account whose values fill the template, so a missing value names `testAccounts.<account>`. */
+  account?: string | undefined;
 }
 
 const NAME = /^[A-Za-z0-9_$.-]+$/;
@@ -88,17 +90,18 @@ export function expandRequestParameters(
   params: RequestParameters | undefined,
   context: TemplateContext,
   where: string,
+  account?: string,
 ): { headers: Record<string, string>; body: Record<string, string | number | boolean> } {
   const headers: Record<string, string> = {};
   const body: Record<string, string | number | boolean> = {};
   const headerWhere = appendJsonPath(where, 'header');
   for (const [key, value] of Object.entries(params?.header ?? {})) {
-    headers[key] = expandTemplate(value, context, { where: appendJsonPath(headerWhere, key) });
+    headers[key] = expandTemplate(value, context, { where: appendJsonPath(headerWhere, key), account });
   }
   const bodyWhere = appendJsonPath(where, 'body');
   for (const [key, value] of Object.entries(params?.body ?? {})) {
     const at = appendJsonPath(bodyWhere, key);
-    if (typeof value === 'string') body[key] = expandTemplate(value, context, { where: at });
+    if (typeof value === 'string') body[key] = expandTemplate(value, context, { where: at, account });
     else if (typeof value === 'number' || typeof value === 'boolean') body[key] = value;
     else throw new TestkitError('CONFIG_INVALID', `${at} must be a string, number or boolean. Change it in the config.`, { details: { where: at } });
   }
@@ -181,8 +184,8 @@ class Parser {
     return new TestkitError(
       'TEMPLATE_VARIABLE_MISSING',
       `Template variable "${name}" used in ${this.options.where} is not defined. Known names: ${available.join(', ')}. ` +
-        `Add "${name}" to the test account (testAccounts.<name>) or fix the template.`,
-      { details: { variable: name, where: this.options.where, available } },
+        `Add "${name}" to ${this.options.account === undefined ? 'the test account' : `testAccounts.${this.options.account}`} or fix the template.`,
+      { details: { variable: name, where: this.options.where, available, ...(this.options.account === undefined ? {} : { account: this.options.account }) } },
     );
   }
 }

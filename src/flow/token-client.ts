@@ -1,4 +1,5 @@
-import { TestkitError } from '../shared/errors.js';
+import { TestkitError, TokenEndpointError } from '../shared/errors.js';
+import { buildTokenRequest } from '../shared/token-request.js';
 import { displayUrl, oneLine, sentence } from '../shared/text.js';
 import {
   boundExtraFields, DEFAULT_TOKEN_IDLE_TIMEOUT_MS, DEFAULT_TOKEN_TIMEOUT_MS, MAX_TOKEN_RESPONSE_BYTES, readTokenResponseBody, tokenTimeout,
@@ -63,27 +64,20 @@ const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 
 export async function tokenRequest(options: TokenRequestOptions): Promise<Response> {
   const where = displayUrl(options.tokenUrl);
   if (!URL.canParse(options.tokenUrl)) {
-    throw new TestkitError('CONFIG_INVALID', `oauth2.tokenUrl "${where}" is not an absolute URL. Fix it in .unito.json.`);
+    throw new TestkitError('CONFIG_INVALID', `oauth2.tokenUrl "${where}" is not an absolute URL. Fix it in the config.`);
   }
-  const fields: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(options.grant)) {
-    if (value !== undefined) fields[key] = value;
-  }
-  fields.client_id = options.clientId;
   // RFC 6749 §2.3.1: one authentication method per request. A configured Authorization header (e.g. Basic from
   // a template) is the client's authentication, so the secret stays out of the body.
   const headerAuth = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
-  if (!headerAuth) fields.client_secret = options.clientSecret;
-  Object.assign(fields, options.body);
-
-  const contentType = options.contentType ?? 'application/x-www-form-urlencoded';
-  const headers = new Headers({ Accept: 'application/json', 'Content-Type': contentType });
-  for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
-
-  const body =
-    contentType === 'application/json'
-      ? JSON.stringify(fields)
-      : new URLSearchParams(Object.entries(fields).map(([key, value]) => [key, String(value)])).toString();
+  const { headers, body } = buildTokenRequest({
+    fields: options.grant,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    auth: headerAuth ? 'none' : 'client_secret_post',
+    contentType: options.contentType,
+    headers: options.headers,
+    body: options.body,
+  });
 
   const doFetch = options.fetch ?? globalThis.fetch;
   const deadline = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
@@ -100,7 +94,7 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
     throw new TestkitError(
       'NETWORK_ERROR',
       `Could not reach the token endpoint ${where} (${code ?? 'network error'}). ` +
-        'Check oauth2.tokenUrl in .unito.json and your network connection.',
+        'Check oauth2.tokenUrl in the config and your network connection.',
       { cause: error, details: { tokenUrl: where, ...(code ? { code } : {}) } },
     );
   }
@@ -109,7 +103,7 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
 /**
  * Validates a token endpoint response and normalises it into a {@link TokenSet}.
  *
- * Reads JSON or form-encoded bodies (by Content-Type, else by sniffing). Throws `TOKEN_ENDPOINT_ERROR` when the
+ * Reads JSON or form-encoded bodies (by Content-Type, else by sniffing). Throws {@link TokenEndpointError} (`TOKEN_ENDPOINT_ERROR`) when the
  * body is an OAuth error (any status, including 200), `TOKEN_RESPONSE_INVALID` when the response is not a
  * token response (non-2xx, HTML, no `access_token`), `NETWORK_ERROR` when the body cannot be read, `INTERRUPTED`
  * when `signal` (or the fetch's own) aborts while it is read.
@@ -146,11 +140,10 @@ export async function processTokenResponse(response: Response, options: ProcessT
     const error = oneLine(parsed.error, 100);
     const description = typeof parsed.error_description === 'string' ? oneLine(parsed.error_description) : undefined;
     const uri = typeof parsed.error_uri === 'string' ? parsed.error_uri : undefined;
-    throw new TestkitError(
-      'TOKEN_ENDPOINT_ERROR',
-      `The token endpoint ${where} answered HTTP ${status} with error "${error}"` +
-        `${description ? `: ${sentence(description)}` : '.'} ${errorHint(error, options.grantType)}`,
-      { details: { status, error, oauthError: ERROR_ALIASES[error] ?? error, error_description: description, error_uri: uri } },
+    throw new TokenEndpointError(
+      `The token endpoint ${where} answered HTTP ${status} with error "${error}"${description ? `: ${sentence(description)}` : '.'}`,
+      { status, error, oauthError: ERROR_ALIASES[error] ?? error, errorDescription: description, errorUri: uri, grantType: options.grantType, tokenUrl: where },
+      { next: errorHint(error, options.grantType) },
     );
   }
 
@@ -170,7 +163,7 @@ export async function processTokenResponse(response: Response, options: ProcessT
       'TOKEN_RESPONSE_INVALID',
       `The token endpoint ${where} ${why}: this is not an OAuth 2 token response ` +
         `(${describeBody(text, contentType, keys)}). ` +
-        'Check oauth2.tokenUrl in .unito.json (and oauth2.responseContentType if the provider answers form-encoded).',
+        'Check oauth2.tokenUrl in the config (and oauth2.responseContentType if the provider answers form-encoded).',
       { details: { status, contentType, bodyBytes: Buffer.byteLength(text), keys } },
     );
   }
@@ -312,15 +305,15 @@ const ERROR_ALIASES: Record<string, string> = {
 
 function errorHint(providerError: string, grantType: string): string {
   const error = ERROR_ALIASES[providerError] ?? providerError;
-  if (error === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in .unito.json.';
+  if (error === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in the config.';
   if (error === 'invalid_grant' && grantType === 'refresh_token') {
-    return 'The refresh token was rejected (expired or revoked); run `integration-cli oauth2 --reauth`.';
+    return 'The refresh token was rejected (expired or revoked): log in anew.';
   }
   if (error === 'invalid_grant') {
-    return 'The code expired, was already used, or the redirect URL or PKCE verifier did not match; run `integration-cli oauth2` again.';
+    return 'The code expired, was already used, or the redirect URL or PKCE verifier did not match: run the flow again.';
   }
-  if (error === 'unsupported_grant_type') return 'Check oauth2.grantType in .unito.json.';
-  return 'Check the oauth2 settings in .unito.json, then run `integration-cli oauth2` again.';
+  if (error === 'unsupported_grant_type') return 'Check oauth2.grantType in the config.';
+  return 'Check the oauth2 settings in the config, then run the flow again.';
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { applyEdits, format, modify, type FormattingOptions, type JSONPath } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, format, getNodeValue, modify, parseTree, type FormattingOptions, type JSONPath, type Node as JsonNode } from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { TestkitError } from '../shared/errors.js';
@@ -105,6 +105,7 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
       next = editValue(next, ['testAccounts', accountName, 'oauth2ExtraParameters'], hasExtra ? tokens.extra : undefined, formatting);
     }
   }
+  if (account !== undefined) next = keepOneLine(text, next, ['testAccounts', accountName]);
   if (next === text) return;
   // The edits come from a JSON library, but a broken file here would lose the user's config: check before writing.
   parseConfigText(next, path);
@@ -250,6 +251,30 @@ function editValue(text: string, path: JSONPath, value: unknown, formatting: For
   const range = { offset: Math.max(0, begin - 1), length: end - begin + 2 };
   const edits = format(next, range, { ...formatting, keepLines: false }).filter((e) => e.offset >= begin && e.offset + e.length <= end);
   return applyEdits(next, edits);
+}
+
+/**
+ * An account written on one line (`"mock": { "a": 1 }`) stays on one line with the tokens added, in its own spacing,
+ * instead of keys broken across lines inside it.
+ */
+function keepOneLine(before: string, after: string, path: JSONPath): string {
+  const original = findNodeAtLocation(parseTree(before) ?? ({} as JsonNode), path);
+  if (original === undefined || original.type !== 'object' || (original.children?.length ?? 0) === 0) return after;
+  const source = before.slice(original.offset, original.offset + original.length);
+  if (source.includes('\n') || before === after) return after;
+  const edited = findNodeAtLocation(parseTree(after) ?? ({} as JsonNode), path);
+  if (edited === undefined) return after;
+  const padded = /^\{\s/.test(source);
+  const line = (value: unknown): string => {
+    if (Array.isArray(value)) return `[${value.map(line).join(', ')}]`;
+    if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${line(item)}`);
+      if (entries.length === 0) return '{}';
+      return padded ? `{ ${entries.join(', ')} }` : `{${entries.join(', ')}}`;
+    }
+    return JSON.stringify(value);
+  };
+  return after.slice(0, edited.offset) + line(getNodeValue(edited)) + after.slice(edited.offset + edited.length);
 }
 
 function assertObject(value: unknown, segments: string[], path: string): void {

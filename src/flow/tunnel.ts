@@ -1,3 +1,4 @@
+import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
 import type { Config as NgrokConfig } from '@ngrok/ngrok';
 import { TestkitError } from '../shared/errors.js';
 
@@ -37,7 +38,7 @@ export function resolveNgrokOptions(env: NodeJS.ProcessEnv): NgrokOptions {
       'TUNNEL_AUTHTOKEN_MISSING',
       'NGROK_AUTHTOKEN is not set, so no tunnel can expose the local callback server. ' +
         'Set NGROK_AUTHTOKEN (copy it from https://dashboard.ngrok.com/get-started/your-authtoken), ' +
-        'or use --no-tunnel with a loopback --redirect-url such as http://127.0.0.1:9002/callback.',
+        `or use --no-tunnel with a loopback --redirect-url such as http://127.0.0.1:${DEFAULT_CALLBACK_PORT}/callback.`,
     );
   }
   const domain = env.NGROK_DOMAIN?.trim();

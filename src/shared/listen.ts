@@ -20,9 +20,8 @@ export function listen(server: Server, port: number, host: string, what: string,
         reject(
           new TestkitError(
             'PORT_IN_USE',
-            `Port ${port} on ${host} is already in use, so the ${what} cannot start. ` +
-              `Free the port (stop the other integration-cli run or program) or ${portHint}.`,
-            { cause: error, details: { port, host } },
+            `Port ${port} on ${host} is already in use, so the ${what} cannot start.`,
+            { next: `Free the port (stop the other integration-cli run or program) or ${portHint}.`, cause: error, details: { port, host, server: what } },
           ),
         );
         return;

@@ -80,14 +80,19 @@ export class SecretRedactor {
     return out;
   }
 
-  /** Masks the error's message, stack and (for errors with `details`) details in place; returns the error. */
+  /**
+   * Masks the error in place — message, stack, every own string field (a `problem`, a `next`, a provider's
+   * `errorDescription`) and `details` — and returns it.
+   */
   redactError<T>(error: T): T {
     if (!(error instanceof Error) || this.#forms.size === 0) return error;
     error.message = this.redact(error.message);
     if (error.stack !== undefined) error.stack = this.redact(error.stack);
-    const withDetails = error as Error & { details?: unknown };
-    if (typeof withDetails.details === 'object' && withDetails.details !== null) {
-      Object.defineProperty(error, 'details', { value: this.redactDeep(withDetails.details), enumerable: true, configurable: true });
+    for (const key of Object.keys(error)) {
+      const value = (error as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string' || (key === 'details' && typeof value === 'object' && value !== null)) {
+        Object.defineProperty(error, key, { value: this.redactDeep(value), enumerable: true, writable: true, configurable: true });
+      }
     }
     return error;
   }

@@ -71,8 +71,8 @@ describe('runOAuth2Flow with a tunnel and the relay', () => {
     const result = await runOAuth2Flow(
       { configPath, port: 0, redirectUrl: relay.redirectUrl },
       {
-        openTunnel: tunnel.open,
-        openBrowser: async (url) => void (await createUserAgent().navigate(url)),
+        tunnel: { open: tunnel.open },
+        browser: async (url) => void (await createUserAgent().navigate(url)),
         reporter,
       },
     );
@@ -97,11 +97,13 @@ describe('runOAuth2Flow with a tunnel and the relay', () => {
       runOAuth2Flow(
         { configPath, port: 0 },
         {
-          openTunnel: tunnel.open,
-          preflight: () => {
-            throw new Error('no authtoken');
+          tunnel: {
+            open: tunnel.open,
+            check: () => {
+              throw new Error('no authtoken');
+            },
           },
-          openBrowser: async () => {},
+          browser: async () => {},
           reporter,
         },
       ),
@@ -117,8 +119,8 @@ describe('runOAuth2Flow with a tunnel and the relay', () => {
     const run = runOAuth2Flow(
       { configPath, port: 0, signal: controller.signal },
       {
-        openTunnel: fakeTunnel().open,
-        openBrowser: async (url) => {
+        tunnel: { open: fakeTunnel().open },
+        browser: async (url) => {
           authorizeUrl = url;
           controller.abort();
         },
@@ -138,7 +140,7 @@ describe('runOAuth2Flow when the stored refresh token is rejected', () => {
     await provider.close();
     provider = await startMockProvider({ clients: [{ ...CLIENT, redirectUris: ['http://127.0.0.1/callback'] }] });
     const { configPath } = await tempProject(config());
-    const browser = { openBrowser: async (url: string) => void (await createUserAgent().navigate(url)) };
+    const browser = { browser: async (url: string) => void (await createUserAgent().navigate(url)) };
     const options = { configPath, port: 0, tunnel: false, interactive: true };
     expect((await runOAuth2Flow(options, browser)).mode).toBe('login');
     await provider.revokeRefreshTokens();
@@ -160,7 +162,7 @@ describe('runOAuth2Flow with an access token but no refresh token stored', () =>
     const { lines, reporter } = recordingReporter();
     const result = await runOAuth2Flow(
       { configPath, port: 0, tunnel: false },
-      { openBrowser: async (url) => void (await createUserAgent().navigate(url)), reporter },
+      { browser: async (url) => void (await createUserAgent().navigate(url)), reporter },
     );
     expect(result.mode).toBe('login');
     expect(lines).toContain('warn: testAccounts.development has an access token but no refresh token (the provider returned none): logging in again.');
@@ -178,7 +180,7 @@ describe('runOAuth2Flow with a plain http token URL', () => {
       fetched.push(String(url));
       return Response.json({ access_token: 'fresh-access-0123456789', token_type: 'Bearer' });
     };
-    const result = await runOAuth2Flow({ configPath, port: 0, tunnel: false }, { fetch: fetch as typeof globalThis.fetch, openBrowser: async () => {}, reporter });
+    const result = await runOAuth2Flow({ configPath, port: 0, tunnel: false }, { fetch: fetch as typeof globalThis.fetch, browser: async () => {}, reporter });
     expect(result.mode).toBe('refresh');
     expect(fetched).toEqual([tokenUrl]);
     return lines.filter((line) => line.startsWith('warn:'));

@@ -2,6 +2,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { withCliHint } from '../../src/cli/hints.js';
 import { CLOSE_GRACE_MS, startCallbackServer } from '../../src/flow/callback-server.js';
 import type { CallbackServer } from '../../src/flow/callback-server.js';
 import { TestkitError } from '../../src/shared/errors.js';
@@ -190,7 +191,8 @@ describe('startCallbackServer', () => {
     const error = await caught;
     expect(error.code).toBe('CALLBACK_TIMEOUT');
     expect(error.message).toContain('120 s');
-    expect(error.message).toContain('--timeout');
+    expect(error.message).toContain('raise the timeout');
+    expect(withCliHint(error)).toContain('--timeout');
   });
 
   it('rejects the wait with INTERRUPTED when the signal aborts', async () => {
@@ -218,8 +220,13 @@ describe('startCallbackServer', () => {
     // A half-sent request is not idle, so server.close() alone would wait for it (or the request timeout).
     const socket = connect(s.port, '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // The server cutting a half-sent request may reset the connection: that is the expected end here.
+    socket.on('error', () => {});
+    // One answered request proves the server holds this connection (no sleep: an event); then a half-sent one.
+    const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await answered;
     socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const closedBySocket = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     // The grace never fires unless the clock is advanced: close() must not need it.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -266,7 +273,7 @@ describe('startCallbackServer', () => {
     await closing;
   }, 30_000);
 
-  it('fails with PORT_IN_USE naming the port and OAUTH2_PORT when the port is taken', async () => {
+  it('fails with PORT_IN_USE naming the port (and the CLI OAUTH2_PORT) when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
@@ -274,10 +281,58 @@ describe('startCallbackServer', () => {
       const error = await rejection(startCallbackServer({ port, state: STATE }));
       expect(error.code).toBe('PORT_IN_USE');
       expect(error.message).toContain(String(port));
-      expect(error.message).toContain('OAUTH2_PORT');
+      expect(error.message).not.toContain('OAUTH2_PORT');
+      expect(withCliHint(error)).toContain('OAUTH2_PORT');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  it('shows a provider error that came without state, tells the flow, keeps waiting, and repeats it in the timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const notices: string[] = [];
+    server = await startCallbackServer({ port: 0, state: STATE, onNotice: (text) => notices.push(text) });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    const response = await get('/callback', { error: 'invalid_scope', error_description: 'scope <b>admin</b> unknown' });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain('invalid_scope');
+    expect(page).toContain('scope &lt;b&gt;admin&lt;/b&gt; unknown');
+    expect(page).toMatch(/no <code>state<\/code>.*could not be matched/);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/without state .*invalid_scope: scope <b>admin<\/b> unknown.*could not be matched.*still waiting/);
+    vi.advanceTimersByTime(60_000);
+    const error = await rejection(waiting);
+    expect(error.code).toBe('CALLBACK_TIMEOUT');
+    expect(error.message).toContain('"invalid_scope: scope <b>admin</b> unknown"');
+    expect(error.details.statelessErrors).toEqual(['invalid_scope: scope <b>admin</b> unknown']);
+  });
+
+  it('with deferPage, holds the success page until finish() says the tokens are saved', async () => {
+    server = await startCallbackServer({ port: 0, state: STATE, deferPage: true });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    let answered = false;
+    const response = get('/callback', { code: 'abc', state: STATE }).then((r) => ((answered = true), r));
+    await waiting;
+    expect(answered).toBe(false);
+    server.finish({ ok: true });
+    const page = await response;
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Authorization complete');
+  });
+
+  it('with deferPage, tells the browser when the flow failed after the callback and points to the terminal', async () => {
+    server = await startCallbackServer({ port: 0, state: STATE, deferPage: true });
+    const waiting = server.waitForCallback({ timeoutMs: 60_000 });
+    const response = get('/callback', { code: 'abc', state: STATE });
+    await waiting;
+    server.finish({ ok: false, reason: 'the token exchange failed (TOKEN_ENDPOINT_ERROR)' });
+    const page = await response;
+    expect(page.status).toBe(502);
+    const text = await page.text();
+    expect(text).not.toContain('Authorization complete');
+    expect(text).toContain('the token exchange failed');
+    expect(text).toContain('terminal');
   });
 });
 

@@ -2,6 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withCliHint } from '../../src/cli/hints.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
 import { TestkitError, type TestkitErrorCode } from '../../src/shared/errors.js';
 import { getTestAccount, listAuthorizations, loadConfig, offsetToLineColumn, selectAuthorization } from '../../src/flow/config.js';
 import type { Authorization, UnitoConfig } from '../../src/flow/types.js';
@@ -46,7 +48,7 @@ describe('loadConfig', () => {
     const config = await loadConfig(join(FIXTURES, 'unito.json'));
     expect(config.path).toBe(join(FIXTURES, 'unito.json'));
     expect(config.text).toContain('"authorizations"');
-    expect(selectAuthorization(config.data, undefined, config.path).name).toBe('oauth2-development');
+    expect(selectAuthorization(config.data, undefined, config.path).authorization.name).toBe('oauth2-development');
     expect(getTestAccount(config.data, 'development', config.path)).toEqual({ accountLabel: 'Acme sandbox workspace' });
   });
 
@@ -54,7 +56,8 @@ describe('loadConfig', () => {
     const error = await caught(() => loadConfig(join(dir, 'nope.json')));
     expect(error.code).toBe('CONFIG_NOT_FOUND');
     expect(error.message).toContain(join(dir, 'nope.json'));
-    expect(error.message).toContain('--config-path');
+    expect(error.message).not.toContain('--config-path');
+    expect(withCliHint(error)).toContain('--config-path');
   });
 
   it('reports a directory given as the config path as not found', async () => {
@@ -112,12 +115,18 @@ describe('offsetToLineColumn', () => {
 describe('selectAuthorization', () => {
   const custom: Authorization = { name: 'apiKey', method: 'custom' };
 
+  it('returns the index of the chosen authorization, so a repeated name is still located', () => {
+    const selected = selectAuthorization({ authorizations: [custom, oauth2('same'), oauth2('same', { development: true })] });
+    expect(selected.index).toBe(2);
+    expect(selected.authorization.development).toBe(true);
+  });
+
   it.each<[string, Authorization[], string | undefined, string | TestkitErrorCode, string[]]>([
     ['the --authorization flag wins over development', [oauth2('dev', { development: true }), oauth2('prod')], 'prod', 'prod', []],
     ['the oauth2 one marked development', [oauth2('prod'), custom, oauth2('dev', { development: true })], undefined, 'dev', []],
     ['the only oauth2 one', [custom, oauth2('only')], undefined, 'only', []],
-    ['ambiguous: two oauth2 without development', [oauth2('a'), oauth2('b')], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', '--authorization']],
-    ['ambiguous: two marked development', [oauth2('a', { development: true }), oauth2('b', { development: true })], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', '--authorization']],
+    ['ambiguous: two oauth2 without development', [oauth2('a'), oauth2('b')], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', 'the authorization to use']],
+    ['ambiguous: two marked development', [oauth2('a', { development: true }), oauth2('b', { development: true })], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', 'the authorization to use']],
     ['an unknown name', [oauth2('a'), custom], 'zzz', 'AUTHORIZATION_NOT_FOUND', ['"zzz"', 'a (oauth2)', 'apiKey (custom)']],
     ['a named authorization that is not oauth2', [oauth2('a'), custom], 'apiKey', 'AUTHORIZATION_NOT_FOUND', ['"custom"', 'a (oauth2)']],
     ['no oauth2 at all', [custom], undefined, 'AUTHORIZATION_NOT_FOUND', ['No oauth2 authorization', 'apiKey (custom)']],
@@ -125,7 +134,7 @@ describe('selectAuthorization', () => {
   ])('chooses %s', (_case, authorizations, flag, expected, messageParts) => {
     const config: UnitoConfig = { authorizations, somethingElse: { ignored: true } };
     if (!expected.includes('_')) {
-      expect(selectAuthorization(config, flag, '/repo/.unito.json').name).toBe(expected);
+      expect(selectAuthorization(config, flag, '/repo/.unito.json').authorization.name).toBe(expected);
       return;
     }
     let error: unknown;
@@ -166,7 +175,7 @@ describe('selectAuthorization', () => {
 
   it('accepts extra keys on scopes and in the oauth2 block', () => {
     const config: UnitoConfig = { authorizations: [oauth2('main', {}, { scopes: [{ name: 'a', help: 'h', default: true }], audience: 'x' })] };
-    expect(selectAuthorization(config).oauth2.scopes).toEqual([{ name: 'a', help: 'h', default: true }]);
+    expect(selectAuthorization(config).authorization.oauth2.scopes).toEqual([{ name: 'a', help: 'h', default: true }]);
   });
 
   it('never quotes the invalid value in the message', () => {
@@ -239,6 +248,6 @@ describe('fixtures/invalid', () => {
     });
     expect(error.code).toBe(code);
     expect(error.message).toContain(messagePart);
-    expect(error.exitCode).toBe(2);
+    expect(exitCodeFor(error.code)).toBe(2);
   });
 });

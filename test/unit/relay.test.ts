@@ -139,6 +139,16 @@ describe('relay server', () => {
     expect(response.status).toBe(404);
     expect(response.headers.get('location')).toBeNull();
   });
+
+  it('shows the provider error and says the provider dropped state when an error callback has no state', async () => {
+    const response = await hit({ error: 'access_denied', error_description: 'User <i>said</i> no' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    const page = await response.text();
+    expect(page).toContain('<code>access_denied</code>');
+    expect(page).toContain('User &lt;i&gt;said&lt;/i&gt; no.');
+    expect(page).toMatch(/provider dropped the <code>state<\/code> parameter/);
+  });
 });
 
 describe('allowCallbackHosts (an explicit allow-list replaces any ngrok host)', () => {

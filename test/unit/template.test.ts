@@ -154,3 +154,16 @@ describe('template bounds', () => {
     expect(error.message).toContain('expands to more than 64 KiB');
   });
 });
+
+describe('a missing template variable', () => {
+  it('names the real test account, never a literal <name>', () => {
+    let caught: unknown;
+    try {
+      expandTemplate('https://{+domain}.example.com', {}, { url: true, where: 'authorizations[0].oauth2.tokenUrl', account: 'mock' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toContain('Add "domain" to testAccounts.mock');
+    expect((caught as Error).message).not.toContain('<name>');
+  });
+});

@@ -2,6 +2,9 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TokenEndpointError } from '../../src/shared/errors.js';
+import { withCliHint } from '../../src/cli/hints.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
 import { processTokenResponse, tokenRequest } from '../../src/flow/token-client.js';
 import { TestkitError } from '../../src/shared/errors.js';
 
@@ -184,7 +187,7 @@ describe('processTokenResponse', () => {
       controller.abort();
       const error = await failure(reading);
       expect(error.code).toBe('INTERRUPTED');
-      expect(error.exitCode).toBe(130);
+      expect(exitCodeFor(error.code)).toBe(130);
     } finally {
       stalling.closeAllConnections();
       await new Promise((resolve) => stalling.close(resolve));
@@ -234,7 +237,7 @@ describe('processTokenResponse', () => {
   });
 
   it.each([
-    [400, 'invalid_grant', 'The code has expired', /run `integration-cli oauth2` again/],
+    [400, 'invalid_grant', 'The code has expired', /run the flow again/],
     [401, 'invalid_client', 'Client authentication failed', /clientId and oauth2\.clientSecret/],
     [200, 'invalid_code', undefined, /code expired, was already used/],
     [200, 'incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.', /clientId and oauth2\.clientSecret/],
@@ -248,11 +251,16 @@ describe('processTokenResponse', () => {
     if (description) expect(caught.message).toContain(description);
     expect(caught.message).toMatch(hint);
     expect(caught.details).toEqual({ status, error, oauthError: expect.any(String), error_description: description, error_uri: 'https://p.test/e' });
+    expect(caught).toBeInstanceOf(TokenEndpointError);
+    expect(caught).toMatchObject({ status, error, errorDescription: description, errorUri: 'https://p.test/e', grantType: 'authorization_code' });
+    expect(caught.message).not.toContain('integration-cli');
   });
 
   it('suggests --reauth when a refresh token is rejected', async () => {
     answer = { status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' };
-    expect((await failure(exchange('refresh_token'))).message).toContain('--reauth');
+    const error = await failure(exchange('refresh_token'));
+    expect(error.message).not.toContain('--reauth');
+    expect(withCliHint(error)).toContain('--reauth');
   });
 
   it('reads a form-encoded OAuth error', async () => {

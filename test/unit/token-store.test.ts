@@ -2,6 +2,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exitCodeFor } from '../../src/cli/exit.js';
 import { TestkitError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/flow/config.js';
 import { acquireConfigLock, saveTokens } from '../../src/flow/token-store.js';
@@ -169,6 +170,16 @@ describe('saveTokens after a new login', () => {
   });
 });
 
+describe('saveTokens into a one-line account', () => {
+  it('keeps the account on one line, in its own spacing, instead of ragged keys', async () => {
+    await writeFile(file, '{\n  "testAccounts": {\n    "mock": { "a": 1 }\n  }\n}\n');
+    await saveTokens({ configPath: file, accountName: 'mock', tokens: { accessToken: 'AT', refreshToken: 'RT', extra: { id: 1 } } });
+    expect(await readFile(file, 'utf8')).toBe(
+      '{\n  "testAccounts": {\n    "mock": { "a": 1, "accessToken": "AT", "refreshToken": "RT", "oauth2ExtraParameters": { "id": 1 } }\n  }\n}\n',
+    );
+  });
+});
+
 describe('acquireConfigLock', () => {
   it('fails fast with LOCKED while another run holds the lock, and can be taken again after release', async () => {
     await writeFile(file, '{}\n');
@@ -177,7 +188,7 @@ describe('acquireConfigLock', () => {
     expect(error.code).toBe('LOCKED');
     expect(error.message).toContain(`lock on ${file}`);
     expect(error.message).toContain(`delete ${file}.lock`);
-    expect(error.exitCode).toBe(1);
+    expect(exitCodeFor(error.code)).toBe(1);
     await first.release();
     await first.release();
     const second = await acquireConfigLock(file);

@@ -1,5 +1,6 @@
 import { TestkitError } from '../../shared/errors.js';
 import { maskSecret } from '../../shared/mask.js';
+import { DEFAULT_CALLBACK_PORT } from '../../shared/defaults.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
 import { describeFailure } from '../exit.js';
@@ -40,6 +41,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     const port = callbackPort(process.env.OAUTH2_PORT);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
+    let redirectUrl = options.redirectUrl;
     if (options.mock) {
       const { createMockEdges } = await import('../edges/mock-edges.js');
       const mock = await createMockEdges({
@@ -49,6 +51,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         reporter,
       });
       edges = mock.edges;
+      redirectUrl ??= mock.redirectUrl;
       cleanup = mock.close;
     } else {
       edges = await realEdges(options, reporter);
@@ -61,7 +64,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         environment: options.environment,
         // A reset mock no longer knows the stored refresh token: log in anew.
         reauth: options.reauth || options.resetMock,
-        redirectUrl: options.redirectUrl,
+        redirectUrl,
         tunnel: options.mock ? false : options.tunnel,
         pkce: options.pkce,
         port,
@@ -93,7 +96,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
 
 async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporter): Promise<FlowEdges> {
   const edges: FlowEdges = {
-    openBrowser: async (url) => {
+    browser: async (url) => {
       if (options.open === false) {
         reporter.info('Open this URL in a browser to log in:');
         reporter.raw(url);
@@ -111,17 +114,19 @@ async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporte
   if (options.tunnel) {
     const { createNgrokTunnel, resolveNgrokOptions } = await import('../../flow/tunnel.js');
     let ngrok: ReturnType<typeof resolveNgrokOptions> | undefined;
-    edges.preflight = () => {
-      ngrok = resolveNgrokOptions(process.env);
+    edges.tunnel = {
+      check: () => {
+        ngrok = resolveNgrokOptions(process.env);
+      },
+      open: (port) => createNgrokTunnel(ngrok ?? resolveNgrokOptions(process.env))(port),
     };
-    edges.openTunnel = (port) => createNgrokTunnel(ngrok ?? resolveNgrokOptions(process.env))(port);
   }
   return edges;
 }
 
-/** `OAUTH2_PORT`: the callback server's port, default 9002. */
+/** `OAUTH2_PORT`: the callback server's port, default {@link DEFAULT_CALLBACK_PORT}. */
 export function callbackPort(value: string | undefined): number {
-  if (value === undefined || value === '') return 9002;
+  if (value === undefined || value === '') return DEFAULT_CALLBACK_PORT;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new TestkitError('USAGE', `OAUTH2_PORT must be a port number from 0 to 65535, got "${value}".`);

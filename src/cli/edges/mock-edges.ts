@@ -33,7 +33,7 @@ export async function createMockEdges(options: {
   reporter: ConsoleReporter;
   /** Opens a URL in the system browser (`--open`); default: the `open` package. */
   openUrl?: (url: string) => Promise<unknown>;
-}): Promise<{ edges: FlowEdges; close(): Promise<void> }> {
+}): Promise<{ edges: FlowEdges; redirectUrl: string; close(): Promise<void> }> {
   const statePath = mockStatePath(options.configPath);
   await mkdir(path.dirname(statePath), { recursive: true });
 
@@ -94,7 +94,9 @@ export async function createMockEdges(options: {
   };
 
   return {
-    edges: { openBrowser, providerOverride, relayRedirectUrl: relay.redirectUrl },
+    edges: { browser: openBrowser, provider: providerOverride },
+    /** The local relay's URL: the redirect URL unless --redirect-url says otherwise. */
+    redirectUrl: relay.redirectUrl,
     close: async () => {
       const [, closed] = await Promise.allSettled([relay.close(), provider?.close()]);
       if (closed.status === 'rejected') {

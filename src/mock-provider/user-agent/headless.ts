@@ -1,5 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { buildAuthorizeUrl } from '../../shared/authorize-request.js';
 import { TestkitError } from '../../shared/errors.js';
+import { createPkce } from '../../shared/pkce.js';
+import { buildTokenRequest } from '../../shared/token-request.js';
 import { redirectUriAllowed } from '../engine/clients.js';
 import type { AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockUser, TokenResponse } from '../types.js';
 import { createUserAgent } from './user-agent.js';
@@ -41,18 +44,18 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
   const redirectUri = pickRedirectUri(client, options.redirectUri);
   const user = options.user ?? deps.users()[0]?.id;
   const state = options.state ?? randomBytes(16).toString('base64url');
-  const codeVerifier = options.codeChallenge === undefined ? randomBytes(32).toString('base64url') : '';
-  const codeChallenge = options.codeChallenge ?? createHash('sha256').update(codeVerifier).digest('base64url');
+  const pkce = options.codeChallenge === undefined ? createPkce() : { verifier: '', challenge: options.codeChallenge, method: 'S256' as const };
+  const codeVerifier = pkce.verifier;
   const scope = options.scope ?? client.scopes.join(' ');
-  const url = new URL(deps.authorizationUrl);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', client.clientId);
-  url.searchParams.set('redirect_uri', redirectUri);
-  if (scope !== '') url.searchParams.set('scope', scope);
-  url.searchParams.set('state', state);
-  url.searchParams.set('code_challenge', codeChallenge);
-  url.searchParams.set('code_challenge_method', 'S256');
-  if (user !== undefined) url.searchParams.set('login_hint', user);
+  const url = buildAuthorizeUrl({
+    authorizationUrl: deps.authorizationUrl,
+    clientId: client.clientId,
+    redirectUri,
+    scopes: scope === '' ? [] : [scope],
+    state,
+    pkce,
+    ...(user === undefined ? {} : { extra: { login_hint: user } }),
+  });
 
   const target = new URL(redirectUri);
   const agent = createUserAgent({ fetch: deps.fetch });
@@ -79,16 +82,14 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
 export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = {}): Promise<TokenResponse> {
   const client = pickClient(deps, options.clientId);
   const { code, redirectUri, codeVerifier } = await authorize(deps, options);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (client.tokenEndpointAuthMethod === 'client_secret_basic') {
-    const encode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
-    headers.authorization = `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret ?? '')}`).toString('base64')}`;
-  } else {
-    body.set('client_id', client.clientId);
-    if (client.tokenEndpointAuthMethod === 'client_secret_post') body.set('client_secret', client.clientSecret ?? '');
-  }
-  const response = await deps.fetch(deps.tokenUrl, { method: 'POST', headers, body: body.toString() });
+  const auth = client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post' ? client.tokenEndpointAuthMethod : 'none';
+  const { headers, body } = buildTokenRequest({
+    fields: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier },
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    auth,
+  });
+  const response = await deps.fetch(deps.tokenUrl, { method: 'POST', headers, body });
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
   try {

@@ -30,7 +30,7 @@ describe('createMockEdges with --open', () => {
       openUrl: () => Promise.reject(new Error('spawn xdg-open ENOENT')),
     });
     try {
-      const error = await mock.edges.openBrowser('http://127.0.0.1:1/authorize').then(
+      const error = await mock.edges.browser('http://127.0.0.1:1/authorize').then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -51,10 +51,10 @@ describe('createMockEdges close()', () => {
     const reporter = new ConsoleReporter(stream as unknown as NodeJS.WriteStream);
     const mock = await createMockEdges({ configPath: join(dir, '.unito.json'), open: undefined, reset: false, reporter });
     const authorization = { name: 'oauth2', method: 'oauth2', oauth2: { clientId: 'client', clientSecret: 'client-secret', scopes: [] } } as unknown as OAuth2Authorization;
-    await mock.edges.providerOverride!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback' });
+    await mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback' });
     await new Promise((resolve) => setImmediate(resolve));
     // A change is pending (registered in this tick) when the state directory turns into a file: its write fails.
-    void mock.edges.providerOverride!(authorization, { redirectUri: 'http://127.0.0.1:9003/callback' });
+    void mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9003/callback' });
     rmSync(join(dir, 'cache', 'mock-provider'), { recursive: true, force: true });
     writeFileSync(join(dir, 'cache', 'mock-provider'), 'not a directory');
     await mock.close();
