@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    exclude: ['test/browser/**', 'test/slow/**', '**/node_modules/**'],
+    // The slow suite (npm run test:slow) holds what needs a registry, a benchmark or many child processes.
+    exclude: ['test/browser/**', 'test/slow/**', 'test/packaging/**', 'test/bench-smoke.test.ts', '**/node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// The slow suite (npm run test:slow): batteries of hostile inputs, run as child processes. Bounded in count and time.
+// The slow suite (npm run test:slow): the batteries of hostile inputs (child processes, bounded in count and time),
+// the packaging install (npm pack + npm install) and the benchmark smoke run.
 export default defineConfig({
   test: {
-    include: ['test/slow/**/*.test.ts'],
+    include: ['test/slow/**/*.test.ts', 'test/packaging/**/*.test.ts', 'test/bench-smoke.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
