@@ -87,3 +87,8 @@ export function stripControl(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
+
+/** One request-log line of `mock-provider` and `relay`: method, path (never the query), status, milliseconds. */
+export function requestLine(entry: { method: string; path: string; status: number; durationMs: number }): string {
+  return `${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`;
+}

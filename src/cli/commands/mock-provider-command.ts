@@ -1,6 +1,6 @@
 import { TestkitError } from '../../shared/errors.js';
 import { describeFailure } from '../exit.js';
-import { ConsoleReporter } from '../reporter.js';
+import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
 export interface MockProviderCommandOptions {
@@ -45,7 +45,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       port: options.port,
       host: options.host,
       ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
-      ...(options.quiet === true ? {} : { onRequest: (entry: { method: string; path: string; status: number; durationMs: number }) => reporter.info(`${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`) }),
+      ...(options.quiet === true ? {} : { onRequest: (entry: Parameters<typeof requestLine>[0]) => reporter.info(requestLine(entry)) }),
       clients: [
         {
           clientId: options.clientId,

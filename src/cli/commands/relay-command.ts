@@ -1,6 +1,6 @@
 import { allowCallbackHosts, startRelayServer } from '../../flow/relay.js';
 import { describeFailure } from '../exit.js';
-import { ConsoleReporter } from '../reporter.js';
+import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
 /** Runs `integration-cli relay` until Ctrl-C; returns the exit code. */
@@ -14,7 +14,7 @@ export async function runRelayCommand(options: { port: number; host: string; all
       hosts.length === 0
         ? {}
         : { isAllowed: allowCallbackHosts(hosts), allowListText: `https://${hosts.join('/callback, https://')}/callback or a loopback /callback` };
-    const log = options.quiet === true ? {} : { onRequest: (entry: { method: string; path: string; status: number; durationMs: number }) => reporter.info(`${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`) };
+    const log = options.quiet === true ? {} : { onRequest: (entry: Parameters<typeof requestLine>[0]) => reporter.info(requestLine(entry)) };
     const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList, ...log });
     reporter.info(hosts.length === 0 ? 'Callbacks allowed: any https ngrok host and loopback (pass --allow-host to narrow this).' : `Callbacks allowed: ${allowList.allowListText}.`);
     reporter.info(`Relay redirect URL: ${relay.redirectUrl}`);
