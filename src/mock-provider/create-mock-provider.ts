@@ -1,5 +1,6 @@
 import Provider from 'oidc-provider';
 import { TestkitError } from '../shared/errors.js';
+import { MockProviderOptionsError } from './options-error.js';
 import { clientMetadata, normalizeClient, redirectUriAllowed } from './engine/clients.js';
 import { TokenControls } from './state/token-controls.js';
 import {
@@ -19,8 +20,9 @@ import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
 import { MemoryStore } from './state/memory-store.js';
 import { resourceRoute } from './resource/resource-route.js';
-import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
+import { ENDPOINTS, FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
 import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
+import { Arrivals } from './scenario/arrivals.js';
 import type { TokenInfo } from './resource/bearer.js';
 import { readState, StateWriter } from './state/state-file.js';
 import type {
@@ -50,12 +52,12 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
   const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
   const login = options.login ?? DEFAULT_LOGIN;
-  if (format !== 'opaque' && format !== 'jwt') throw new TestkitError('MOCK_PROVIDER', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
-  if (login !== 'auto' && login !== 'form') throw new TestkitError('MOCK_PROVIDER', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
+  if (format !== 'opaque' && format !== 'jwt') throw new MockProviderOptionsError('accessTokenFormat', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
+  if (login !== 'auto' && login !== 'form') throw new MockProviderOptionsError('login', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
 
-  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map(normalizeClient);
-  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user) => {
-    if (typeof user.id !== 'string' || user.id === '') throw new TestkitError('MOCK_PROVIDER', 'A mock user needs a non-empty id.');
+  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map((client, index) => normalizeClient(client, `clients[${index}]`));
+  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
+    if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
     return { id: user.id, claims: { ...(user.claims ?? {}) } };
   });
   const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
@@ -63,8 +65,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
   const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
   if (omitsRefreshToken && options.rotateRefreshTokens === true) {
-    throw new TestkitError(
-      'MOCK_PROVIDER',
+    throw new MockProviderOptionsError(
+      'quirks.omitRefreshTokenOnRefresh',
       'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
     );
   }
@@ -114,6 +116,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
     faults: new FaultQueue(),
     recorder: new RequestRecorder(),
+    arrivals: new Arrivals(),
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));
@@ -194,6 +197,13 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     expireAccessTokens: async () => controls.expireAccessTokens(),
     revokeRefreshTokens: async () => controls.revokeRefreshTokens(),
     failNext: (endpoint, fault, failOptions) => layer.faults.push(endpoint, fault, failOptions),
+    nextRequest(endpoint) {
+      if (!ENDPOINTS.includes(endpoint)) {
+        throw new TestkitError('MOCK_PROVIDER', `nextRequest() got an unknown endpoint ${JSON.stringify(endpoint)}; use one of ${ENDPOINTS.join(', ')}.`);
+      }
+      if (closed) return Promise.reject(new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`));
+      return (layer.arrivals as Arrivals).next(endpoint);
+    },
     get requests() {
       return layer.recorder.requests;
     },
@@ -204,6 +214,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     close() {
       closing ??= (async () => {
         closed = true;
+        layer.arrivals?.close(issuer);
         layer.faults.clear();
         for (const hook of closeHooks.splice(0)) await hook();
         state?.close();
@@ -217,17 +228,17 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 function normalizeIssuer(input: string): string {
   const url = URL.parse(input);
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
+    throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
+    throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
   }
   return url.origin;
 }
 
 function positiveSeconds(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new TestkitError('MOCK_PROVIDER', `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
+    throw new MockProviderOptionsError(name, `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
   }
   return value;
 }
@@ -236,7 +247,8 @@ function positiveSeconds(name: string, value: number): number {
  * Creates a mock OAuth 2 provider (oidc-provider underneath) with no listener: serve it in-process with
  * `handle()`/`fetch`, or through msw/nock. `startMockProvider` adds an HTTP listener.
  *
- * Throws `MOCK_PROVIDER` on invalid options or an unreadable state file.
+ * Throws {@link MockProviderOptionsError} (`MOCK_PROVIDER_OPTIONS`) on invalid options, `MOCK_PROVIDER` on an
+ * unreadable state file.
  *
  * @example
  * const provider = await createMockProvider();

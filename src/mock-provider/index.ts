@@ -3,6 +3,7 @@
  * (`startMockProvider`) or in-process (`createMockProvider` + `handle()`/`fetch`, msw, nock).
  */
 export { createMockProvider } from './create-mock-provider.js';
+export { MockProviderOptionsError, isMockProviderOptionsError } from './options-error.js';
 export type { MockProvider, MockProviderEngine } from './types.js';
 export { startMockProvider } from './transport/http-listener.js';
 export { createUserAgent } from './user-agent/user-agent.js';

@@ -155,6 +155,19 @@ export interface MockProvider {
   revokeRefreshTokens(): Promise<void>;
   /** Queues a fault for the next `times` (default 1) requests to `endpoint`. Throws `MOCK_PROVIDER` on a bad spec. */
   failNext(endpoint: Endpoint, fault: FaultSpec, options?: { times?: number }): void;
+  /**
+   * Resolves when the next request to `endpoint` (`'any'`: any) reaches the provider: recorded, before a queued
+   * fault or `delayMs` is served. Uses no timer, so it works under `vi.useFakeTimers()`: start the request, await
+   * this, then advance the clock. Rejects with `MOCK_PROVIDER` when the provider closes first.
+   * @example
+   * vi.useFakeTimers();
+   * provider.failNext('token', { delayMs: 5000 });
+   * const p = refresh();
+   * await provider.nextRequest('token');
+   * await vi.advanceTimersByTimeAsync(5000);
+   * await p;
+   */
+  nextRequest(endpoint: Endpoint): Promise<void>;
   /** Requests received, oldest first, secrets redacted, each with its final status. */
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;

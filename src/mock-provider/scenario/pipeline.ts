@@ -4,6 +4,7 @@ import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
 import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError } from '../transport/request-body.js';
 import { faultResponse, type EndpointName, type FaultQueue } from './faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './quirks.js';
+import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
 import { RESOURCE_PATH } from '../defaults.js';
 
@@ -49,6 +50,8 @@ export interface ScenarioLayer {
   routes?: readonly ScenarioRoute[];
   faults: FaultQueue;
   recorder: RequestRecorder;
+  /** Waiters of `nextRequest()`, told of each client request once it is recorded. */
+  arrivals?: Arrivals;
   quirks: Quirks;
 }
 
@@ -60,7 +63,7 @@ export function endpointOf(path: string): EndpointName | 'other' {
  * The scenario layer: the first Koa middleware of the engine, so every request takes it whichever transport
  * brought it (HTTP listener on the engine's own callback, `handle()`, msw, nock):
  *
- * 1. record it (redacted when `requests` is read);
+ * 1. record it (redacted when `requests` is read) and wake `nextRequest()` waiters;
  * 2. serve a queued fault for its endpoint, or wait for a delay fault and go on;
  * 3. request quirks (JSON token bodies) and client-credential normalisation, before the engine reads the body;
  * 4. a scenario route (JWT access tokens at userinfo and introspection), else the engine (oidc-provider plus
@@ -88,6 +91,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
     const recorded = layer.recorder.record({
       time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
     });
+    layer.arrivals?.arrived(endpoint);
     try {
       if (endpoint !== 'other') {
         const fault = layer.faults.take(endpoint);
