@@ -1,12 +1,15 @@
 import Provider from 'oidc-provider';
 import { TestkitError } from '../shared/errors.js';
 import { MockProviderOptionsError } from './options-error.js';
+import { ROUTES } from './routes.js';
+import { readOnlyView } from './read-only-view.js';
+import { checkBearer } from './resource/bearer.js';
 import { clientMetadata, normalizeClient, redirectUriAllowed } from './engine/clients.js';
 import { TokenControls } from './state/token-controls.js';
 import {
   DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
   DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
-  MAX_GRANTS, MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
+  MAX_GRANTS, MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { defaultScope } from './engine/default-scope.js';
@@ -75,7 +78,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants: MAX_GRANTS });
-  const resourceUrl = `${issuer}${RESOURCE_PATH}`;
+  const resourceUrl = `${issuer}${ROUTES.resource}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
   // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.
   const adHocUsers: MockUser[] = [];
@@ -165,23 +168,23 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 
   const headless: HeadlessDeps = {
     fetch: providerFetch,
-    authorizationUrl: `${issuer}/auth`,
-    tokenUrl: `${issuer}/token`,
+    authorizationUrl: `${issuer}${ROUTES.authorization}`,
+    tokenUrl: `${issuer}${ROUTES.token}`,
     clients: () => clients,
     users: () => users,
   };
 
   const provider: MockProvider = {
     issuer,
-    authorizationUrl: `${issuer}/auth`,
-    tokenUrl: `${issuer}/token`,
-    userinfoUrl: `${issuer}/me`,
+    authorizationUrl: `${issuer}${ROUTES.authorization}`,
+    tokenUrl: `${issuer}${ROUTES.token}`,
+    userinfoUrl: `${issuer}${ROUTES.userinfo}`,
     resourceUrl,
-    revocationUrl: `${issuer}/token/revocation`,
-    introspectionUrl: `${issuer}/token/introspection`,
-    jwksUrl: `${issuer}/jwks`,
-    clients,
-    users,
+    revocationUrl: `${issuer}${ROUTES.revocation}`,
+    introspectionUrl: `${issuer}${ROUTES.introspection}`,
+    jwksUrl: `${issuer}${ROUTES.jwks}`,
+    clients: readOnlyView(clients, 'clients', 'registerClient()'),
+    users: readOnlyView(users, 'users', 'the users option of createMockProvider()'),
     handle,
     fetch: providerFetch,
     registerClient(input) {
@@ -190,7 +193,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       if (index === -1) clients.push(client);
       else clients[index] = client;
       putClient(client);
-      return client;
+      // A copy: the provider's own entry changes only through registerClient().
+      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
@@ -209,6 +213,17 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     },
     clearRequests: () => layer.recorder.clear(),
     lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    async verifyBearer(input, verifyOptions = {}) {
+      const authorization = input === undefined || typeof input === 'string' ? input : (input.headers.get('authorization') ?? undefined);
+      const result = await checkBearer({
+        authorization,
+        lookup: (token) => controls.lookupAccessToken(token),
+        ...(verifyOptions.requiredScopes === undefined ? {} : { requiredScopes: verifyOptions.requiredScopes }),
+      });
+      if (!result.ok) return result;
+      const user = users.find((candidate) => candidate.id === result.token.accountId) ?? { id: result.token.accountId, claims: {} };
+      return { ok: true, token: result.token, user };
+    },
     engine,
     // Every call gets the one promise that settles once the listener and the state file are done with.
     close() {

@@ -18,4 +18,5 @@ export { QUIRK_HELP, QUIRK_NAMES } from './scenario/quirks.js';
 export { ENDPOINTS } from './scenario/faults.js';
 export type { RecordedRequest } from './scenario/recorder.js';
 export type { TokenInfo } from './resource/bearer.js';
+export type { BearerContext, BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
 export * as defaults from './defaults.js';

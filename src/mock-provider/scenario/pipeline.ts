@@ -6,18 +6,10 @@ import { faultResponse, type EndpointName, type FaultQueue } from './faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './quirks.js';
 import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
-import { RESOURCE_PATH } from '../defaults.js';
+import { ROUTES } from '../routes.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
-const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map([
-  ['/auth', 'authorization'],
-  ['/token', 'token'],
-  ['/me', 'userinfo'],
-  [RESOURCE_PATH, 'resource'],
-  ['/token/revocation', 'revocation'],
-  ['/token/introspection', 'introspection'],
-  ['/jwks', 'jwks'],
-]);
+const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as EndpointName]));
 
 /** Endpoints that authenticate the client. */
 const CLIENT_AUTH_ENDPOINTS: ReadonlySet<string> = new Set(['token', 'revocation', 'introspection']);
