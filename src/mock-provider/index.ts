@@ -19,4 +19,11 @@ export { ENDPOINTS } from './scenario/faults.js';
 export type { RecordedRequest } from './scenario/recorder.js';
 export type { TokenInfo } from './resource/bearer.js';
 export type { BearerContext, BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
-export * as defaults from './defaults.js';
+// The defaults a test composes with (the default client, its redirect URIs, users, scopes, TTLs); the rest of
+// defaults.ts is internal.
+export {
+  DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER, DEFAULT_REDIRECT_URIS,
+  DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_SCOPES, DEFAULT_USERS,
+} from './defaults.js';
+export { ROUTES } from './routes.js';
+export type { RouteName } from './routes.js';
