@@ -1,11 +1,15 @@
 import Provider from 'oidc-provider';
 import { TestkitError } from '../shared/errors.js';
+import { MockProviderOptionsError } from './options-error.js';
+import { ROUTES } from './routes.js';
+import { readOnlyView } from './read-only-view.js';
+import { checkBearer } from './resource/bearer.js';
 import { clientMetadata, normalizeClient, redirectUriAllowed } from './engine/clients.js';
 import { TokenControls } from './state/token-controls.js';
 import {
   DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
   DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
-  MAX_GRANTS, MAX_TRANSIENT_ENTRIES, RESOURCE_PATH,
+  MAX_GRANTS, MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { defaultScope } from './engine/default-scope.js';
@@ -19,8 +23,9 @@ import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
 import { MemoryStore } from './state/memory-store.js';
 import { resourceRoute } from './resource/resource-route.js';
-import { FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
+import { ENDPOINTS, FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
 import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
+import { Arrivals } from './scenario/arrivals.js';
 import type { TokenInfo } from './resource/bearer.js';
 import { readState, StateWriter } from './state/state-file.js';
 import type {
@@ -50,12 +55,12 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
   const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
   const login = options.login ?? DEFAULT_LOGIN;
-  if (format !== 'opaque' && format !== 'jwt') throw new TestkitError('MOCK_PROVIDER', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
-  if (login !== 'auto' && login !== 'form') throw new TestkitError('MOCK_PROVIDER', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
+  if (format !== 'opaque' && format !== 'jwt') throw new MockProviderOptionsError('accessTokenFormat', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
+  if (login !== 'auto' && login !== 'form') throw new MockProviderOptionsError('login', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
 
-  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map(normalizeClient);
-  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user) => {
-    if (typeof user.id !== 'string' || user.id === '') throw new TestkitError('MOCK_PROVIDER', 'A mock user needs a non-empty id.');
+  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map((client, index) => normalizeClient(client, `clients[${index}]`));
+  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
+    if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
     return { id: user.id, claims: { ...(user.claims ?? {}) } };
   });
   const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
@@ -63,8 +68,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
   const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
   if (omitsRefreshToken && options.rotateRefreshTokens === true) {
-    throw new TestkitError(
-      'MOCK_PROVIDER',
+    throw new MockProviderOptionsError(
+      'quirks.omitRefreshTokenOnRefresh',
       'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
     );
   }
@@ -73,9 +78,9 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
   const maxGrants = options.maxGrants ?? MAX_GRANTS;
-  if (!Number.isInteger(maxGrants) || maxGrants < 1) throw new TestkitError('MOCK_PROVIDER', `maxGrants must be a whole number >= 1, got ${String(maxGrants)}.`);
+  if (!Number.isInteger(maxGrants) || maxGrants < 1) throw new MockProviderOptionsError('maxGrants', `maxGrants must be a whole number >= 1, got ${String(maxGrants)}.`);
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants });
-  const resourceUrl = `${issuer}${RESOURCE_PATH}`;
+  const resourceUrl = `${issuer}${ROUTES.resource}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
   // Users typed in the login form (not declared in options): persisted, so their tokens refresh after a restart.
   const adHocUsers: MockUser[] = [];
@@ -118,6 +123,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     evicted: (key) => store.wasEvicted(key),
     maxGrants,
     recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
+    arrivals: new Arrivals(),
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));
@@ -166,23 +172,23 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 
   const headless: HeadlessDeps = {
     fetch: providerFetch,
-    authorizationUrl: `${issuer}/auth`,
-    tokenUrl: `${issuer}/token`,
+    authorizationUrl: `${issuer}${ROUTES.authorization}`,
+    tokenUrl: `${issuer}${ROUTES.token}`,
     clients: () => clients,
     users: () => users,
   };
 
   const provider: MockProvider = {
     issuer,
-    authorizationUrl: `${issuer}/auth`,
-    tokenUrl: `${issuer}/token`,
-    userinfoUrl: `${issuer}/me`,
+    authorizationUrl: `${issuer}${ROUTES.authorization}`,
+    tokenUrl: `${issuer}${ROUTES.token}`,
+    userinfoUrl: `${issuer}${ROUTES.userinfo}`,
     resourceUrl,
-    revocationUrl: `${issuer}/token/revocation`,
-    introspectionUrl: `${issuer}/token/introspection`,
-    jwksUrl: `${issuer}/jwks`,
-    clients,
-    users,
+    revocationUrl: `${issuer}${ROUTES.revocation}`,
+    introspectionUrl: `${issuer}${ROUTES.introspection}`,
+    jwksUrl: `${issuer}${ROUTES.jwks}`,
+    clients: readOnlyView(clients, 'clients', 'registerClient()'),
+    users: readOnlyView(users, 'users', 'the users option of createMockProvider()'),
     handle,
     fetch: providerFetch,
     registerClient(input) {
@@ -191,23 +197,43 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       if (index === -1) clients.push(client);
       else clients[index] = client;
       putClient(client);
-      return client;
+      // A copy: the provider's own entry changes only through registerClient().
+      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
     expireAccessTokens: async () => controls.expireAccessTokens(),
     revokeRefreshTokens: async () => controls.revokeRefreshTokens(),
     failNext: (endpoint, fault, failOptions) => layer.faults.push(endpoint, fault, failOptions),
+    nextRequest(endpoint) {
+      if (!ENDPOINTS.includes(endpoint)) {
+        throw new TestkitError('MOCK_PROVIDER', `nextRequest() got an unknown endpoint ${JSON.stringify(endpoint)}; use one of ${ENDPOINTS.join(', ')}.`);
+      }
+      if (closed) return Promise.reject(new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`));
+      return (layer.arrivals as Arrivals).next(endpoint);
+    },
     get requests() {
       return layer.recorder.requests;
     },
     clearRequests: () => layer.recorder.clear(),
     lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    async verifyBearer(input, verifyOptions = {}) {
+      const authorization = input === undefined || typeof input === 'string' ? input : (input.headers.get('authorization') ?? undefined);
+      const result = await checkBearer({
+        authorization,
+        lookup: (token) => controls.lookupAccessToken(token),
+        ...(verifyOptions.requiredScopes === undefined ? {} : { requiredScopes: verifyOptions.requiredScopes }),
+      });
+      if (!result.ok) return result;
+      const user = users.find((candidate) => candidate.id === result.token.accountId) ?? { id: result.token.accountId, claims: {} };
+      return { ok: true, token: result.token, user };
+    },
     engine,
     // Every call gets the one promise that settles once the listener and the state file are done with.
     close() {
       closing ??= (async () => {
         closed = true;
+        layer.arrivals?.close(issuer);
         layer.faults.clear();
         for (const hook of closeHooks.splice(0)) await hook();
         state?.close();
@@ -221,17 +247,17 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
 function normalizeIssuer(input: string): string {
   const url = URL.parse(input);
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
+    throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    throw new TestkitError('MOCK_PROVIDER', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
+    throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
   }
   return url.origin;
 }
 
 function positiveSeconds(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new TestkitError('MOCK_PROVIDER', `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
+    throw new MockProviderOptionsError(name, `${name} must be a whole number of seconds >= 1, got ${String(value)}.`);
   }
   return value;
 }
@@ -240,7 +266,8 @@ function positiveSeconds(name: string, value: number): number {
  * Creates a mock OAuth 2 provider (oidc-provider underneath) with no listener: serve it in-process with
  * `handle()`/`fetch`, or through msw/nock. `startMockProvider` adds an HTTP listener.
  *
- * Throws `MOCK_PROVIDER` on invalid options or an unreadable state file.
+ * Throws {@link MockProviderOptionsError} (`MOCK_PROVIDER_OPTIONS`) on invalid options, `MOCK_PROVIDER` on an
+ * unreadable state file.
  *
  * @example
  * const provider = await createMockProvider();

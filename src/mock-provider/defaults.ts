@@ -1,3 +1,4 @@
+import { ROUTES } from './routes.js';
 /**
  * Every default of the mock provider, each with the reason it is what it is.
  * `create-mock-provider.ts` reads these; nothing else hard-codes a default.
@@ -59,8 +60,8 @@ export const DEFAULT_LOGIN: 'auto' | 'form' = 'auto';
 /** Opaque access tokens: most third-party APIs issue them, and they can be expired and revoked in place. */
 export const DEFAULT_ACCESS_TOKEN_FORMAT: 'opaque' | 'jwt' = 'opaque';
 
-/** Path of the protected resource, relative to the issuer. */
-export const RESOURCE_PATH = '/api/me';
+/** Path of the protected resource, relative to the issuer (from the routes table). */
+export const RESOURCE_PATH: string = ROUTES.resource;
 
 /** Client auth method of declared clients: `client_secret_basic`; the engine accepts `client_secret_post` for the same client too. */
 export const DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD = 'client_secret_basic';

@@ -3,6 +3,7 @@
  * (`startMockProvider`) or in-process (`createMockProvider` + `handle()`/`fetch`, msw, nock).
  */
 export { createMockProvider } from './create-mock-provider.js';
+export { MockProviderOptionsError, isMockProviderOptionsError } from './options-error.js';
 export type { MockProvider, MockProviderEngine } from './types.js';
 export { startMockProvider } from './transport/http-listener.js';
 export { createUserAgent } from './user-agent/user-agent.js';
@@ -17,4 +18,12 @@ export { QUIRK_HELP, QUIRK_NAMES } from './scenario/quirks.js';
 export { ENDPOINTS } from './scenario/faults.js';
 export type { RecordedRequest } from './scenario/recorder.js';
 export type { TokenInfo } from './resource/bearer.js';
-export * as defaults from './defaults.js';
+export type { BearerContext, BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
+// The defaults a test composes with (the default client, its redirect URIs, users, scopes, TTLs); the rest of
+// defaults.ts is internal.
+export {
+  DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER, DEFAULT_REDIRECT_URIS,
+  DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_SCOPES, DEFAULT_USERS,
+} from './defaults.js';
+export { ROUTES } from './routes.js';
+export type { RouteName } from './routes.js';

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, FaultSpec } from './scenario/faults.js';
 import type { RecordedRequest } from './scenario/recorder.js';
 import type { TokenInfo } from './resource/bearer.js';
+import type { BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
 
 /** A client the provider accepts. */
 export interface MockClientOptions {
@@ -147,8 +148,10 @@ export interface MockProvider {
   revocationUrl: string;
   introspectionUrl: string;
   jwksUrl: string;
-  readonly clients: MockClient[];
-  readonly users: MockUser[];
+  /** Read-only live view of the clients (writes throw a `TypeError`); `registerClient()` is the way in. */
+  readonly clients: readonly Readonly<MockClient>[];
+  /** Read-only live view of the users (writes throw a `TypeError`). */
+  readonly users: readonly Readonly<MockUser>[];
   /** In-process: hands a WHATWG Request for this issuer to the engine (no socket), returns its Response unchanged (redirects not followed). */
   handle(request: Request): Promise<Response>;
   /** A fetch that serves this provider's URLs in-process through `handle()` and passes anything else to `globalThis.fetch`. */
@@ -165,11 +168,35 @@ export interface MockProvider {
   revokeRefreshTokens(): Promise<void>;
   /** Queues a fault for the next `times` (default 1) requests to `endpoint`. Throws `MOCK_PROVIDER` on a bad spec. */
   failNext(endpoint: Endpoint, fault: FaultSpec, options?: { times?: number }): void;
+  /**
+   * Resolves when the next request to `endpoint` (`'any'`: any) reaches the provider: recorded, before a queued
+   * fault or `delayMs` is served. Uses no timer, so it works under `vi.useFakeTimers()`: start the request, await
+   * this, then advance the clock. Rejects with `MOCK_PROVIDER` when the provider closes first.
+   * @example
+   * vi.useFakeTimers();
+   * provider.failNext('token', { delayMs: 5000 });
+   * const p = refresh();
+   * await provider.nextRequest('token');
+   * await vi.advanceTimersByTimeAsync(5000);
+   * await p;
+   */
+  nextRequest(endpoint: Endpoint): Promise<void>;
   /** Requests received, oldest first, secrets redacted, each with its final status. */
   readonly requests: readonly RecordedRequest[];
   clearRequests(): void;
   /** What this provider knows about an access token (used by `withBearer`); undefined when unknown. */
   lookupAccessToken(token: string): Promise<TokenInfo | undefined>;
+  /**
+   * Checks a protected-resource request's `Authorization: Bearer` token (a `Request`, or the header value) the
+   * way `/api/me` does (RFC 6750): `{ ok: true, token, user }`, or `{ ok: false, status, headers, body }` — the
+   * complete 401 `invalid_token` / 403 `insufficient_scope` answer to send. What the msw and nock `withBearer` use.
+   * Throws `MOCK_PROVIDER` when `requiredScopes` holds an invalid scope token.
+   * @example
+   * const verdict = await provider.verifyBearer(request, { requiredScopes: ['read:issues'] });
+   * if (!verdict.ok) return new Response(verdict.body, { status: verdict.status, headers: verdict.headers });
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+   */
+  verifyBearer(input: Request | string | undefined, options?: WithBearerOptions): Promise<BearerVerdict>;
   /** The raw oidc-provider instance: an escape hatch, not a stable API (see `MockProviderEngine`). */
   engine: MockProviderEngine;
   /**

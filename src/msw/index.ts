@@ -4,11 +4,9 @@
  * is created on import (the caller owns `setupServer()` and its lifecycle).
  */
 import { http, type DefaultBodyType, type HttpHandler, type HttpRequestResolverExtras, type HttpResponseResolver, type PathParams, type ResponseResolver } from 'msw';
-import type { MockProvider } from '../mock-provider/index.js';
-import { checkBearer } from '../mock-provider/resource/bearer.js';
-import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
+import type { BearerContext, MockProvider, WithBearerOptions } from '../mock-provider/index.js';
 
-export type { BearerContext, WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
+export type { BearerContext, WithBearerOptions } from '../mock-provider/index.js';
 
 /**
  * msw handlers that pass every request for the provider's issuer origin (any path, any method) to
@@ -43,7 +41,8 @@ export function mockProviderHandlers(provider: MockProvider): HttpHandler[] {
  * missing, malformed, unknown, expired or revoked token gets the same RFC 6750 answer as the provider's
  * `/api/me` (401 `WWW-Authenticate: Bearer realm="mock-provider", error="invalid_token"`), a token without
  * one of `requiredScopes` gets 403 `insufficient_scope`. A valid token reaches the resolver with
- * `{ token, user }` added to its info (`user` is the provider's user the token was issued to).
+ * `{ token, user }` added to its info (`user` is the provider's user the token was issued to): the same
+ * `({ request, token, user })` shape as the nock adapter's `withBearer`. Uses only `provider.verifyBearer()`.
  *
  * Throws `MOCK_PROVIDER` (inside the resolver, so msw answers 500) when `requiredScopes` holds an invalid scope.
  *
@@ -61,15 +60,11 @@ export function withBearer<
   options: WithBearerOptions = {},
 ): HttpResponseResolver<Params, RequestBodyType, ResponseBodyType> {
   return async (info) => {
-    const result = await checkBearer({
-      authorization: info.request.headers.get('authorization') ?? undefined,
-      lookup: (token) => provider.lookupAccessToken(token),
-      ...(options.requiredScopes === undefined ? {} : { requiredScopes: options.requiredScopes }),
-    });
-    if (!result.ok) {
+    const verdict = await provider.verifyBearer(info.request, options);
+    if (!verdict.ok) {
       // A plain Response, not HttpResponse: its body type is the resolver's, which a challenge is not.
-      return new Response(result.body, { status: result.status, headers: result.headers }) as never;
+      return new Response(verdict.body, { status: verdict.status, headers: verdict.headers }) as never;
     }
-    return resolver({ ...info, ...bearerContext(provider, result.token) });
+    return resolver({ ...info, token: verdict.token, user: verdict.user });
   };
 }

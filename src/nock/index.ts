@@ -7,11 +7,9 @@
  */
 import nock from 'nock';
 import { TestkitError } from '../shared/errors.js';
-import type { MockProvider } from '../mock-provider/index.js';
-import { checkBearer } from '../mock-provider/resource/bearer.js';
-import { bearerContext, type BearerContext, type WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
+import type { BearerContext, MockProvider, WithBearerOptions } from '../mock-provider/index.js';
 
-export type { BearerContext, WithBearerOptions } from '../mock-provider/resource/bearer-context.js';
+export type { BearerContext, WithBearerOptions } from '../mock-provider/index.js';
 
 /** `[status, body, rawHeaders]` as a nock full reply function returns it. */
 export type NockReply = readonly [number, string | Buffer, string[]];
@@ -42,31 +40,30 @@ export function interceptMockProvider(provider: MockProvider): nock.Scope {
   return scope;
 }
 
-/** A nock reply handler of the user's own API that only runs for a valid access token. */
+/**
+ * A nock reply handler of the user's own API that only runs for a valid access token: it gets
+ * `{ request, token, user }`, the same shape as the msw adapter's resolver info.
+ */
 export type BearerReplyHandler = (
-  request: Request,
-  context: BearerContext,
+  info: { request: Request } & BearerContext,
 ) => readonly [number] | readonly [number, nock.ReplyBody] | readonly [number, nock.ReplyBody, nock.ReplyHeaders] | Promise<readonly [number] | readonly [number, nock.ReplyBody] | readonly [number, nock.ReplyBody, nock.ReplyHeaders]>;
 
 /**
  * Turns `handler` into a nock full reply function that first checks the `Authorization: Bearer` token against
  * `provider`: missing, malformed, unknown, expired or revoked → the same RFC 6750 401 as the provider's
- * `/api/me`; a required scope missing → 403 `insufficient_scope`; otherwise `handler(request, { token, user })`.
+ * `/api/me`; a required scope missing → 403 `insufficient_scope`; otherwise `handler({ request, token, user })` (the msw
+ * adapter's shape). Uses only `provider.verifyBearer()`.
  *
  * @example
- * nock('https://api.example.com').get('/issues').reply(withBearer(provider, (request, { user }) => [200, [{ owner: user.id }]]));
+ * nock('https://api.example.com').get('/issues').reply(withBearer(provider, ({ user }) => [200, [{ owner: user.id }]]));
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function withBearer(provider: MockProvider, handler: BearerReplyHandler, options: WithBearerOptions = {}): (request: unknown) => Promise<nock.ReplyFnResult> {
   return async function replyWithBearer(input: unknown): Promise<nock.ReplyFnResult> {
     const request = asRequest(input);
-    const result = await checkBearer({
-      authorization: request.headers.get('authorization') ?? undefined,
-      lookup: (token) => provider.lookupAccessToken(token),
-      ...(options.requiredScopes === undefined ? {} : { requiredScopes: options.requiredScopes }),
-    });
-    if (!result.ok) return [result.status, result.body, result.headers];
-    return handler(request, bearerContext(provider, result.token));
+    const verdict = await provider.verifyBearer(request, options);
+    if (!verdict.ok) return [verdict.status, verdict.body, verdict.headers];
+    return handler({ request, token: verdict.token, user: verdict.user });
   };
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockProviderInternals } from '../../src/mock-provider/create-mock-provider.js';
 import type { MockProvider } from '../../src/mock-provider/index.js';
-import { createMockProvider, startMockProvider } from '../../src/mock-provider/index.js';
+import { createMockProvider, MockProviderOptionsError, startMockProvider } from '../../src/mock-provider/index.js';
 import { basic, callResource, tokenRequest } from './helpers.js';
 
 const open: MockProvider[] = [];
@@ -87,8 +87,33 @@ describe('options', () => {
     [{ clients: [{ clientId: '', clientSecret: 's' }] }],
     [{ clients: [{ clientId: 'c', clientSecret: 's', redirectUris: ['not a url'] }] }],
     [{ clients: [{ clientId: 'c', tokenEndpointAuthMethod: 'client_secret_basic' as const }] }],
-  ])('rejects %j with MOCK_PROVIDER', async (options) => {
-    await expect(createMockProvider(options)).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
+  ])('rejects %j with a MockProviderOptionsError (a TypeError, code MOCK_PROVIDER_OPTIONS)', async (options) => {
+    const error = await createMockProvider(options).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toBeInstanceOf(MockProviderOptionsError);
+    expect(error).toMatchObject({ code: 'MOCK_PROVIDER_OPTIONS', name: 'MockProviderOptionsError' });
+  });
+
+  it.each([
+    [{ issuer: 'ftp://x' }, 'issuer'],
+    [{ accessTokenTtl: 0 }, 'accessTokenTtl'],
+    [{ refreshTokenTtl: 1.5 }, 'refreshTokenTtl'],
+    [{ accessTokenFormat: 'paseto' as never }, 'accessTokenFormat'],
+    [{ login: 'magic' as never }, 'login'],
+    [{ users: [{ id: '' }] }, 'users[0].id'],
+    [{ clients: [{ clientId: 'a', clientSecret: 's' }, { clientId: 'c', clientSecret: 's', redirectUris: ['not a url'] }] }, 'clients[1].redirectUris'],
+    [{ clients: [{ clientId: 'c', tokenEndpointAuthMethod: 'client_secret_basic' as const }] }, 'clients[0].clientSecret'],
+    [{ rotateRefreshTokens: true, quirks: { omitRefreshTokenOnRefresh: true } }, 'quirks.omitRefreshTokenOnRefresh'],
+  ])('names the option at fault in %j', async (options, option) => {
+    await expect(createMockProvider(options)).rejects.toMatchObject({ code: 'MOCK_PROVIDER_OPTIONS', option });
+  });
+
+  it('throws MockProviderOptionsError from startMockProvider and registerClient too, but keeps MOCK_PROVIDER for runtime failures', async () => {
+    await expect(startMockProvider({ accessTokenTtl: -1 })).rejects.toMatchObject({ code: 'MOCK_PROVIDER_OPTIONS', option: 'accessTokenTtl' });
+    const provider = await createMockProvider();
+    expect(() => provider.registerClient({ clientId: '' })).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER_OPTIONS', option: 'clientId' }));
+    await provider.close();
+    await expect(provider.getTokens()).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
   });
 
   it('never puts a client secret in an option error', async () => {

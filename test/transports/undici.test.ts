@@ -43,7 +43,7 @@ const undiciAdapter = {
   guardIssues(target: MockProvider) {
     install(target, {
       routes: {
-        [API]: withBearer(target, (request, { user, token }) => new URL(request.url).pathname === '/issues'
+        [API]: withBearer(target, ({ request, user, token }) => new URL(request.url).pathname === '/issues'
           ? Response.json({ owner: user.id, scopes: token.scopes, name: user.claims.name })
           : new Response('not found', { status: 404 }), { requiredScopes: ['read:issues'] }),
       },
@@ -318,7 +318,7 @@ describe('the undiciProvider vitest fixture', () => {
 
   fixtureTest('guards the user API with withBearer nested over the fixture', async ({ undiciProvider }) => {
     const tokens = await undiciProvider.getTokens({ scope: 'openid' });
-    using _routes = interceptMockProvider(undiciProvider, { origins: [], routes: { [API]: withBearer(undiciProvider, (_request, { user }) => Response.json({ owner: user.id })) } });
+    using _routes = interceptMockProvider(undiciProvider, { origins: [], routes: { [API]: withBearer(undiciProvider, ({ user }) => Response.json({ owner: user.id })) } });
     expect((await fetch(`${API}/issues`)).status).toBe(401);
     const ok = await fetch(`${API}/issues`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(await ok.json()).toEqual({ owner: 'mock-user' });

@@ -1,32 +1,36 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { TestkitError } from '../../shared/errors.js';
+import { MockProviderOptionsError } from '../options-error.js';
 import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from '../defaults.js';
 import type { MockClient, MockClientOptions } from '../types.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 
 
-/** Validates a client declaration and fills its defaults. Throws `MOCK_PROVIDER` on a bad one (never echoing the secret). */
-export function normalizeClient(options: MockClientOptions): MockClient {
+/**
+ * Validates a client declaration and fills its defaults. Throws {@link MockProviderOptionsError} on a bad one (never
+ * echoing the secret); `at` prefixes the option path (`clients[0]` from createMockProvider, empty from registerClient).
+ */
+export function normalizeClient(options: MockClientOptions, at = ''): MockClient {
+  const option = (name: string): string => (at === '' ? name : `${at}.${name}`);
   if (typeof options.clientId !== 'string' || options.clientId === '') {
-    throw new TestkitError('MOCK_PROVIDER', 'A mock client needs a non-empty clientId.');
+    throw new MockProviderOptionsError(option('clientId'), 'A mock client needs a non-empty clientId.');
   }
   const method = options.tokenEndpointAuthMethod ?? (options.clientSecret === undefined ? 'none' : DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD);
   if (method !== 'none' && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
-    throw new TestkitError('MOCK_PROVIDER', `Mock client ${options.clientId} uses ${method} but has no clientSecret; pass one or use tokenEndpointAuthMethod 'none'.`);
+    throw new MockProviderOptionsError(option('clientSecret'), `Mock client ${options.clientId} uses ${method} but has no clientSecret; pass one or use tokenEndpointAuthMethod 'none'.`);
   }
   const redirectUris = options.redirectUris ?? [...DEFAULT_REDIRECT_URIS];
   if (!Array.isArray(redirectUris) || redirectUris.length === 0) {
-    throw new TestkitError('MOCK_PROVIDER', `Mock client ${options.clientId} needs at least one redirect URI (or none given, for the loopback defaults).`);
+    throw new MockProviderOptionsError(option('redirectUris'), `Mock client ${options.clientId} needs at least one redirect URI (or none given, for the loopback defaults).`);
   }
   for (const uri of redirectUris) {
     const parsed = URL.parse(uri);
     if (parsed === null || uri.includes('#')) {
-      throw new TestkitError('MOCK_PROVIDER', `Mock client ${options.clientId} has an invalid redirect URI ${JSON.stringify(uri)}: use an absolute URI without fragment.`);
+      throw new MockProviderOptionsError(option('redirectUris'), `Mock client ${options.clientId} has an invalid redirect URI ${JSON.stringify(uri)}: use an absolute URI without fragment.`);
     }
   }
   for (const scope of options.scopes ?? []) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
-      throw new TestkitError('MOCK_PROVIDER', `Mock client ${options.clientId} declares an invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`);
+      throw new MockProviderOptionsError(option('scopes'), `Mock client ${options.clientId} declares an invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`);
     }
   }
   return {

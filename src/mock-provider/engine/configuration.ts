@@ -1,7 +1,7 @@
 import type { Configuration, KoaContext } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { CLOCK_TOLERANCE, DEFAULT_AUTHORIZATION_CODE_TTL, DEFAULT_SESSION_TTL } from '../defaults.js';
-import { INTERACTION_PREFIX } from '../login/interactions.js';
+import { ENGINE_ROUTES, INTERACTION_PREFIX } from '../routes.js';
 import type { ProviderKeys } from './keys.js';
 import type { MemoryStore } from '../state/memory-store.js';
 import { renderErrorPage } from '../login/pages.js';
@@ -91,6 +91,7 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
       DeviceCode: DEFAULT_SESSION_TTL,
       BackchannelAuthenticationRequest: DEFAULT_SESSION_TTL,
     },
+    routes: { ...ENGINE_ROUTES },
     interactions: {
       url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PREFIX}${interaction.uid}`,
       ...(settings.interactionPolicy === undefined ? {} : { policy: settings.interactionPolicy }),

@@ -1,5 +1,6 @@
 import type { KoaMiddleware } from 'oidc-provider';
 import type { MockClient } from '../types.js';
+import { ROUTES } from '../routes.js';
 
 /**
  * An authorization request without `scope` gets the client's declared scopes, or `openid` when it declares
@@ -10,7 +11,7 @@ import type { MockClient } from '../types.js';
  */
 export function defaultScope(deps: { clients: () => readonly MockClient[] }): KoaMiddleware {
   return async (ctx, next) => {
-    if (ctx.path === '/auth' && ctx.method === 'GET') {
+    if (ctx.path === ROUTES.authorization && ctx.method === 'GET') {
       const params = new URLSearchParams(ctx.querystring);
       if ((params.get('scope') ?? '') === '') {
         const client = deps.clients().find((candidate) => candidate.clientId === params.get('client_id'));

@@ -2,7 +2,8 @@ import type { GrantInstance, KoaMiddleware } from 'oidc-provider';
 import { interactionPolicy } from 'oidc-provider';
 import { mockAccount } from '../engine/configuration.js';
 import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
-import { autoResult, autoUserId, grantAll, INTERACTION_PREFIX, type InteractionDeps } from './interactions.js';
+import { autoResult, autoUserId, grantAll, type InteractionDeps } from './interactions.js';
+import { INTERACTION_PREFIX, ROUTES } from '../routes.js';
 import type { MockUser } from '../types.js';
 
 /** What the sign-in step reads and writes on oidc-provider's request context (it ships no types). */
@@ -84,7 +85,7 @@ const MAX_HOPS = 3;
 export function autoLoginShortcut(deps: AutoLoginDeps): KoaMiddleware {
   return async (ctx, next) => {
     await next();
-    if (ctx.path !== '/auth' || !isRedirect(ctx.status)) return;
+    if (ctx.path !== ROUTES.authorization || !isRedirect(ctx.status)) return;
     let location = header(ctx.response.headers.location);
     if (location === undefined || !location.startsWith(INTERACTION_PREFIX)) return;
 
@@ -130,7 +131,7 @@ export function autoLoginShortcut(deps: AutoLoginDeps): KoaMiddleware {
 }
 
 function isOwnHop(pathname: string): boolean {
-  return pathname.startsWith(INTERACTION_PREFIX) || pathname.startsWith('/auth/');
+  return pathname.startsWith(INTERACTION_PREFIX) || pathname.startsWith(`${ROUTES.authorization}/`);
 }
 
 function isRedirect(status: number): boolean {

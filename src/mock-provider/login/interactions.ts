@@ -3,9 +3,7 @@ import type { GrantInstance, InteractionDetails, InteractionResults, KoaContext,
 import { readRequestBody } from '../transport/request-body.js';
 import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
 import type { MockUser } from '../types.js';
-
-/** Where oidc-provider sends the browser for login and consent (its `interactions.url`). */
-export const INTERACTION_PREFIX = '/interaction/';
+import { INTERACTION_PREFIX } from '../routes.js';
 
 export interface InteractionDeps {
   provider: Provider;

@@ -1,4 +1,4 @@
-import type { MockProvider, MockUser } from '../types.js';
+import type { MockUser } from '../types.js';
 import type { TokenInfo } from './bearer.js';
 
 /** What a bearer-guarded handler receives besides the request: the token's facts and its user. */
@@ -13,8 +13,10 @@ export interface WithBearerOptions {
   requiredScopes?: string[];
 }
 
-/** The context for a token `checkBearer` accepted. Shared by the msw and nock adapters' `withBearer`. */
-export function bearerContext(provider: MockProvider, token: TokenInfo): BearerContext {
-  const user = provider.users.find((candidate) => candidate.id === token.accountId) ?? { id: token.accountId, claims: {} };
-  return { token, user };
-}
+/**
+ * The verdict of `provider.verifyBearer()`: the token's facts and its user, or the complete RFC 6750 answer
+ * (401 `invalid_token` / 403 `insufficient_scope`, with its `WWW-Authenticate` challenge) to send instead.
+ */
+export type BearerVerdict =
+  | ({ ok: true } & BearerContext)
+  | { ok: false; status: 401 | 403; headers: Record<string, string>; body: string };

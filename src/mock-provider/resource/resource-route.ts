@@ -1,5 +1,5 @@
 import type { KoaMiddleware } from 'oidc-provider';
-import { RESOURCE_PATH } from '../defaults.js';
+import { ROUTES } from '../routes.js';
 import { checkBearer, type TokenInfo } from './bearer.js';
 import type { MockUser } from '../types.js';
 
@@ -16,7 +16,7 @@ export function resourceRoute(deps: {
   users: () => readonly MockUser[];
 }): KoaMiddleware {
   return async (ctx, next) => {
-    if (ctx.path !== RESOURCE_PATH) return next();
+    if (ctx.path !== ROUTES.resource) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('allow', 'GET, HEAD');

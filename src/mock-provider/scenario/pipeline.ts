@@ -4,19 +4,12 @@ import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
 import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError } from '../transport/request-body.js';
 import { faultResponse, type EndpointName, type FaultQueue } from './faults.js';
 import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Quirks } from './quirks.js';
+import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
-import { RESOURCE_PATH } from '../defaults.js';
+import { ROUTES } from '../routes.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
-const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map([
-  ['/auth', 'authorization'],
-  ['/token', 'token'],
-  ['/me', 'userinfo'],
-  [RESOURCE_PATH, 'resource'],
-  ['/token/revocation', 'revocation'],
-  ['/token/introspection', 'introspection'],
-  ['/jwks', 'jwks'],
-]);
+const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as EndpointName]));
 
 /** Endpoints that authenticate the client. */
 const CLIENT_AUTH_ENDPOINTS: ReadonlySet<string> = new Set(['token', 'revocation', 'introspection']);
@@ -49,6 +42,8 @@ export interface ScenarioLayer {
   routes?: readonly ScenarioRoute[];
   faults: FaultQueue;
   recorder: RequestRecorder;
+  /** Waiters of `nextRequest()`, told of each client request once it is recorded. */
+  arrivals?: Arrivals;
   quirks: Quirks;
   /** Whether a store key (`RefreshToken:<value>`) went with a grant evicted by the `maxGrants` cap. */
   evicted?: (key: string) => boolean;
@@ -63,7 +58,7 @@ export function endpointOf(path: string): EndpointName | 'other' {
  * The scenario layer: the first Koa middleware of the engine, so every request takes it whichever transport
  * brought it (HTTP listener on the engine's own callback, `handle()`, msw, nock):
  *
- * 1. record it (redacted when `requests` is read);
+ * 1. record it (redacted when `requests` is read) and wake `nextRequest()` waiters;
  * 2. serve a queued fault for its endpoint, or wait for a delay fault and go on;
  * 3. request quirks (JSON token bodies) and client-credential normalisation, before the engine reads the body;
  * 4. a scenario route (JWT access tokens at userinfo and introspection), else the engine (oidc-provider plus
@@ -91,6 +86,7 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
     const recorded = layer.recorder.record({
       time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
     });
+    layer.arrivals?.arrived(endpoint);
     try {
       if (endpoint !== 'other') {
         const fault = layer.faults.take(endpoint);

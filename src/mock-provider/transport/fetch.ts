@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inject } from 'light-my-request';
+import { exchange } from './node-exchange.js';
 import { announcesTooLarge, MAX_REQUEST_BODY_BYTES, setKnownRequestBody, setRequestBodyTooLarge } from './request-body.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
 
@@ -49,19 +49,13 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
     else setKnownRequestBody(req, hasBody ? request.body : EMPTY);
     handler(req, res);
   };
-  const result = await inject(tagged, {
-    method: request.method as 'GET',
-    url: `${request.url.pathname}${request.url.search}`,
+  return exchange(tagged, {
+    method: request.method,
+    path: `${request.url.pathname}${request.url.search}`,
     headers,
+    body: hasBody ? request.body : EMPTY,
     remoteAddress: request.remoteAddress,
-    ...(hasBody ? { payload: request.body } : {}),
   });
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
-  }
-  return { status: result.statusCode, headers: out, body: result.rawPayload };
 }
 
 /** WHATWG `Request` → engine request; a body over `MAX_REQUEST_BODY_BYTES` is not read past the cap. */
