@@ -1,5 +1,5 @@
 /**
- * One OAuth contract, three transports. Every scenario talks to the provider with plain global `fetch` (and a
+ * One OAuth contract, four transports. Every scenario talks to the provider with plain global `fetch` (and a
  * cookie-keeping user agent on global `fetch` for the authorization step), so HTTP, msw and nock are each really
  * exercised, and must all give the same answers.
  */

@@ -1,5 +1,5 @@
 /**
- * The three ways a test can reach the mock provider, behind one interface so the contract suite runs the same
+ * The four ways a test can reach (the four the README lists) the mock provider, behind one interface so the contract suite runs the same
  * scenarios on each. Only one interception library may patch `fetch` at a time: msw and nock are loaded and
  * switched on in `setup()` and switched off in `teardown()`, so running the transports one after another
  * (never interleaved) keeps them apart.
@@ -9,7 +9,7 @@ import { createMockProvider, startMockProvider, type MockProvider, type MockProv
 import { mockProviderHandlers } from '../../src/msw/index.js';
 
 export interface Transport {
-  name: 'http' | 'msw' | 'nock' | 'undici';
+  name: 'http' | 'in-process' | 'msw' | 'nock' | 'undici';
   /** Once before the transport's scenarios. */
   setup(): Promise<void>;
   /** A fresh provider served by this transport; the client reaches it with plain global `fetch`. */
@@ -27,6 +27,38 @@ export const httpTransport: Transport = {
   serve: (options) => startMockProvider(options),
   release: (provider) => provider.close(),
   async teardown() {},
+};
+
+let realFetch: typeof fetch | undefined;
+
+/**
+ * `createMockProvider` served in-process by `provider.fetch` (which goes through `handle()`): while a scenario runs,
+ * `globalThis.fetch` sends the provider's URLs to `provider.fetch` and anything else to the real fetch (not to
+ * `provider.fetch`, which would hand a foreign URL back to `globalThis.fetch`, that is, to itself).
+ */
+export const inProcessTransport: Transport = {
+  name: 'in-process',
+  async setup() {
+    realFetch = globalThis.fetch;
+  },
+  async serve(options) {
+    const provider = await createMockProvider(options);
+    const origin = new URL(provider.issuer).origin;
+    const real = realFetch ?? globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const request = new Request(input, init);
+      return new URL(request.url).origin === origin ? provider.fetch(request) : real(request);
+    };
+    return provider;
+  },
+  async release(provider) {
+    if (realFetch) globalThis.fetch = realFetch;
+    await provider.close();
+  },
+  async teardown() {
+    if (realFetch) globalThis.fetch = realFetch;
+    realFetch = undefined;
+  },
 };
 
 let server: SetupServer | undefined;
@@ -106,4 +138,4 @@ export const undiciTransport: Transport = {
 };
 
 /** In the order the suite runs them: nock last, since it is the one that patches on import. */
-export const transports: readonly Transport[] = [httpTransport, mswTransport, undiciTransport, nockTransport];
+export const transports: readonly Transport[] = [httpTransport, inProcessTransport, mswTransport, undiciTransport, nockTransport];
