@@ -26,8 +26,30 @@ const { values: args } = parseArgs({
 
 const quick = args.quick;
 const settings = quick
-  ? { rounds: 1, poolSize: 16, durationSec: 1, warmupSec: 0, flowDurationMs: 1000, warmupFlows: 10, fixtureIterations: 15, transportMs: 700, cliRuns: 3, memoryFlows: 500 }
-  : { rounds: 3, poolSize: 32, durationSec: 5, warmupSec: 2, flowDurationMs: 5000, warmupFlows: 100, fixtureIterations: 200, transportMs: 5000, cliRuns: 15, memoryFlows: 10_000 };
+  ? {
+      rounds: 1,
+      poolSize: 16,
+      durationSec: 1,
+      warmupSec: 0,
+      flowDurationMs: 1000,
+      warmupFlows: 10,
+      fixtureIterations: 15,
+      transportMs: 700,
+      cliRuns: 3,
+      memoryFlows: 500,
+    }
+  : {
+      rounds: 3,
+      poolSize: 32,
+      durationSec: 5,
+      warmupSec: 2,
+      flowDurationMs: 5000,
+      warmupFlows: 100,
+      fixtureIterations: 200,
+      transportMs: 5000,
+      cliRuns: 15,
+      memoryFlows: 10_000,
+    };
 const CONCURRENCIES = [1, 32];
 const only = args.only?.split(',');
 const wanted = (id) => !only || only.some((part) => id.includes(part));
@@ -35,10 +57,13 @@ const profDir = path.join(ROOT, 'bench/results/profiles');
 const execArgv = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
 
 // The whole run is bounded: a stuck case cannot keep the machine busy.
-setTimeout(() => {
-  console.error('bench: overall time limit reached, aborting');
-  process.exit(5);
-}, (quick ? 4 : 40) * 60_000).unref();
+setTimeout(
+  () => {
+    console.error('bench: overall time limit reached, aborting');
+    process.exit(5);
+  },
+  (quick ? 4 : 40) * 60_000,
+).unref();
 
 const figures = {};
 const failures = [];
@@ -105,10 +130,11 @@ async function measureThroughput() {
   const samples = {};
   const running = [];
   const add = (id, sample) => (samples[id] ??= []).push(sample);
-  const caseIds = (spec) => VARIANTS.filter((v) => v.applies(spec)).flatMap((v) => [
-    ...CONCURRENCIES.map((c) => `refresh${v.suffix}.${spec.column}.c${c}`),
-    ...(spec.flows ? CONCURRENCIES.map((c) => `flow${v.suffix}.${spec.column}.c${c}`) : []),
-  ]);
+  const caseIds = (spec) =>
+    VARIANTS.filter((v) => v.applies(spec)).flatMap((v) => [
+      ...CONCURRENCIES.map((c) => `refresh${v.suffix}.${spec.column}.c${c}`),
+      ...(spec.flows ? CONCURRENCIES.map((c) => `flow${v.suffix}.${spec.column}.c${c}`) : []),
+    ]);
   try {
     for (const spec of SERVERS) {
       const ids = caseIds(spec);
@@ -144,7 +170,13 @@ async function measureThroughput() {
             if (!wanted(id)) continue;
             try {
               if (!spec.pool) throw new Error('no refresh-token pool');
-              const result = await cannonRefresh({ tokenUrl: spec.server.info.tokenUrl, refreshTokens: spec.pool, connections, durationSec: settings.durationSec, warmupSec });
+              const result = await cannonRefresh({
+                tokenUrl: spec.server.info.tokenUrl,
+                refreshTokens: spec.pool,
+                connections,
+                durationSec: settings.durationSec,
+                warmupSec,
+              });
               if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx and ${result.errors} errors out of ${result.total}`);
               add(id, result);
               log(`  ${id}: ${Math.round(result.perSecond)}/s`);
@@ -159,7 +191,13 @@ async function measureThroughput() {
             const id = `flow${variant.suffix}.${spec.column}.c${concurrency}`;
             if (!spec.flows || !wanted(id)) continue;
             try {
-              const run = await loopFlows({ endpoints: spec.server.info, scope: variant.scope, concurrency, durationMs: settings.flowDurationMs, warmupFlows: round === 1 ? settings.warmupFlows : 0 });
+              const run = await loopFlows({
+                endpoints: spec.server.info,
+                scope: variant.scope,
+                concurrency,
+                durationMs: settings.flowDurationMs,
+                warmupFlows: round === 1 ? settings.warmupFlows : 0,
+              });
               if (run.errors > 0) throw new Error(`${run.errors} failed flows, first: ${run.firstError}`);
               add(id, { perSecond: run.perSecond, flows: run.done, seconds: run.seconds });
               log(`  ${id}: ${Math.round(run.perSecond)}/s`);
@@ -194,7 +232,14 @@ function machine() {
   try {
     nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
   } catch {}
-  return { nproc, cpu, node: process.version, platform: `${os.platform()} ${os.release()}`, totalMemGb: +(os.totalmem() / 2 ** 30).toFixed(1), loadavg: os.loadavg().map((v) => +v.toFixed(2)) };
+  return {
+    nproc,
+    cpu,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    totalMemGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadavg: os.loadavg().map((v) => +v.toFixed(2)),
+  };
 }
 
 const started = Date.now();
@@ -224,10 +269,14 @@ await attempt('cli.mock', () => timeMockRun(settings.cliRuns));
 
 // 5. Memory after many flows on one provider.
 log('memory');
-await attempt('memory', () => runCase('memory.js', [String(settings.memoryFlows), 'ours'], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+await attempt('memory', () =>
+  runCase('memory.js', [String(settings.memoryFlows), 'ours'], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }),
+);
 // The reference: the same flows over loopback HTTP in one process, ours and bare oidc-provider (same client cost).
 for (const kind of ['ours-http', 'bare-http']) {
-  await attempt(`memory.${kind}`, () => runCase('memory.js', [String(settings.memoryFlows), kind], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }));
+  await attempt(`memory.${kind}`, () =>
+    runCase('memory.js', [String(settings.memoryFlows), kind], { execArgv: ['--expose-gc', ...execArgv], timeoutMs: quick ? 60_000 : 300_000 }),
+  );
 }
 
 const rows = buildRows(figures, settings);
@@ -236,7 +285,13 @@ const result = {
   generatedAt: new Date().toISOString(),
   quick,
   machine: machineInfo,
-  settings: { ...settings, concurrencies: CONCURRENCIES, scopes: SCOPES, refreshRotation: 'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); plus a pool of refresh tokens per server, each minted by its own real flow, used round-robin' },
+  settings: {
+    ...settings,
+    concurrencies: CONCURRENCIES,
+    scopes: SCOPES,
+    refreshRotation:
+      'off on ours and bare oidc-provider (oauth2-mock-server does not store refresh tokens); plus a pool of refresh tokens per server, each minted by its own real flow, used round-robin',
+  },
   elapsedSec: (Date.now() - started) / 1000,
   figures,
   rows,
@@ -245,5 +300,7 @@ const result = {
 await mkdir(path.dirname(args.out), { recursive: true });
 await writeFile(args.out, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(`\n${table}\n\n`);
-log(`wrote ${path.relative(process.cwd(), args.out)} in ${result.elapsedSec.toFixed(0)} s${failures.length ? `; ${failures.length} case(s) FAILED: ${failures.map((f) => f.id).join(', ')}` : ''}`);
+log(
+  `wrote ${path.relative(process.cwd(), args.out)} in ${result.elapsedSec.toFixed(0)} s${failures.length ? `; ${failures.length} case(s) FAILED: ${failures.map((f) => f.id).join(', ')}` : ''}`,
+);
 process.exitCode = failures.length ? 1 : 0;

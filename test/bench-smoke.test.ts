@@ -11,11 +11,33 @@ const built = ['dist/mock-provider/index.js', 'dist/msw/index.js', 'dist/nock/in
 
 /** Every row `bench/run.js` must report, quick or not. */
 const ROW_IDS = [
-  'refresh.opaque.c1', 'refresh.opaque.c32', 'refresh-oidc.opaque.c1', 'refresh-oidc.opaque.c32', 'refresh.jwt.c1', 'refresh.jwt.c32',
-  'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32',
-  'fixture.started', 'fixture.in-process',
-  'transport.http.c1', 'transport.msw.c1', 'transport.nock.c1', 'transport.undici.c1', 'transport.in-process.c1', 'transport.http.c32', 'transport.msw.c32', 'transport.nock.c32', 'transport.undici.c32', 'transport.in-process.c32',
-  'cli.help', 'cli.mock', 'memory', 'memory.full-gc', 'memory.http',
+  'refresh.opaque.c1',
+  'refresh.opaque.c32',
+  'refresh-oidc.opaque.c1',
+  'refresh-oidc.opaque.c32',
+  'refresh.jwt.c1',
+  'refresh.jwt.c32',
+  'flow.c1',
+  'flow.c32',
+  'flow-oidc.c1',
+  'flow-oidc.c32',
+  'fixture.started',
+  'fixture.in-process',
+  'transport.http.c1',
+  'transport.msw.c1',
+  'transport.nock.c1',
+  'transport.undici.c1',
+  'transport.in-process.c1',
+  'transport.http.c32',
+  'transport.msw.c32',
+  'transport.nock.c32',
+  'transport.undici.c32',
+  'transport.in-process.c32',
+  'cli.help',
+  'cli.mock',
+  'memory',
+  'memory.full-gc',
+  'memory.http',
 ];
 
 /** Raw figures behind the rows: each server's refresh/flow runs, fixtures, transports, CLI, memory. */
@@ -23,9 +45,20 @@ const FIGURE_IDS = [
   ...['ours', 'oursJwt', 'bare', 'peer', 'floor'].flatMap((s) => [`refresh.${s}.c1`, `refresh.${s}.c32`]),
   ...['ours', 'bare', 'peer', 'floor'].flatMap((s) => [`flow.${s}.c1`, `flow.${s}.c32`]),
   ...['ours', 'bare', 'peer'].flatMap((s) => [`refresh-oidc.${s}.c1`, `refresh-oidc.${s}.c32`, `flow-oidc.${s}.c1`, `flow-oidc.${s}.c32`]),
-  'fixture.ours', 'fixture.ours-in-process', 'fixture.peer',
-  'transport.http', 'transport.msw', 'transport.nock', 'transport.undici', 'transport.msw-static', 'transport.in-process',
-  'cli.help', 'cli.mock', 'memory', 'memory.ours-http', 'memory.bare-http',
+  'fixture.ours',
+  'fixture.ours-in-process',
+  'fixture.peer',
+  'transport.http',
+  'transport.msw',
+  'transport.nock',
+  'transport.undici',
+  'transport.msw-static',
+  'transport.in-process',
+  'cli.help',
+  'cli.mock',
+  'memory',
+  'memory.ours-http',
+  'memory.bare-http',
 ];
 
 interface Row {
@@ -78,7 +111,16 @@ describe.skipIf(!built)(title, () => {
       expect(row.ours, row.id).toBeGreaterThan(row.id.startsWith('memory') ? -Infinity : 0);
       expect(row.status, row.id).not.toMatch(/ERROR/);
     }
-    for (const id of ['refresh.opaque.c1', 'refresh.opaque.c32', 'refresh-oidc.opaque.c1', 'refresh-oidc.opaque.c32', 'flow.c1', 'flow.c32', 'flow-oidc.c1', 'flow-oidc.c32']) {
+    for (const id of [
+      'refresh.opaque.c1',
+      'refresh.opaque.c32',
+      'refresh-oidc.opaque.c1',
+      'refresh-oidc.opaque.c32',
+      'flow.c1',
+      'flow.c32',
+      'flow-oidc.c1',
+      'flow-oidc.c32',
+    ]) {
       const row = rows.find((candidate) => candidate.id === id) as Row & { bare?: number; peer?: number; floor?: number };
       expect(row.bare, id).toBeGreaterThan(0);
       expect(row.peer, id).toBeGreaterThan(0);

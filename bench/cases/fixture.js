@@ -41,7 +41,7 @@ async function peer() {
 }
 
 await report(async () => {
-  const once = await ({ ours: oursStarted, 'ours-in-process': oursInProcess, peer })[kind]();
+  const once = await { ours: oursStarted, 'ours-in-process': oursInProcess, peer }[kind]();
   const times = [];
   for (let i = 0; i < iterations; i += 1) {
     const started = performance.now();

@@ -78,7 +78,13 @@ await report(async () => {
   await subject.close();
   const closed = await settle('pressure');
   const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(2);
-  const breakdown = (usage) => ({ rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers) });
+  const breakdown = (usage) => ({
+    rss: mb(usage.rss),
+    heapTotal: mb(usage.heapTotal),
+    heapUsed: mb(usage.heapUsed),
+    external: mb(usage.external),
+    arrayBuffers: mb(usage.arrayBuffers),
+  });
   return {
     kind,
     flows,
@@ -104,6 +110,6 @@ await report(async () => {
     externalGrowthMb: mb(after.external - before.external),
     arrayBuffersGrowthMb: mb(after.arrayBuffers - before.arrayBuffers),
     // What RSS holds beyond V8's heap pages and external memory (code space, malloc arenas, thread stacks).
-    rssOutsideHeapGrowthMb: mb((after.rss - after.heapTotal - after.external) - (before.rss - before.heapTotal - before.external)),
+    rssOutsideHeapGrowthMb: mb(after.rss - after.heapTotal - after.external - (before.rss - before.heapTotal - before.external)),
   };
 });

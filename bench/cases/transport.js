@@ -21,7 +21,13 @@ dc.subscribe('undici:client:beforeConnect', () => {
   connections += 1;
 });
 
-const STATIC_TOKEN = { access_token: 'static-access-token', token_type: 'Bearer', expires_in: 3600, refresh_token: 'static-refresh-token', scope: 'read write' };
+const STATIC_TOKEN = {
+  access_token: 'static-access-token',
+  token_type: 'Bearer',
+  expires_in: 3600,
+  refresh_token: 'static-refresh-token',
+  scope: 'read write',
+};
 const options = { clients: [{ ...CLIENT }], rotateRefreshTokens: false };
 
 async function setup() {
@@ -42,7 +48,14 @@ async function setup() {
     const provider = await mock.createMockProvider(options);
     const server = setupServer(...mockProviderHandlers(provider));
     server.listen({ onUnhandledFrame: 'error' });
-    return { provider, tokenUrl: provider.tokenUrl, close: async () => { server.close(); await provider.close(); } };
+    return {
+      provider,
+      tokenUrl: provider.tokenUrl,
+      close: async () => {
+        server.close();
+        await provider.close();
+      },
+    };
   }
   if (kind === 'in-process') {
     const provider = await mock.createMockProvider(options);
@@ -52,7 +65,14 @@ async function setup() {
     const { interceptMockProvider } = await import('../../dist/undici/index.js');
     const provider = await mock.createMockProvider(options);
     const interception = interceptMockProvider(provider, { onUnhandledRequest: 'error' });
-    return { provider, tokenUrl: provider.tokenUrl, close: async () => { interception.restore(); await provider.close(); } };
+    return {
+      provider,
+      tokenUrl: provider.tokenUrl,
+      close: async () => {
+        interception.restore();
+        await provider.close();
+      },
+    };
   }
   if (kind === 'nock') {
     const nock = (await import('nock')).default;
@@ -63,7 +83,12 @@ async function setup() {
     return {
       provider,
       tokenUrl: provider.tokenUrl,
-      close: async () => { scope?.persist?.(false); nock.cleanAll(); nock.enableNetConnect(); await provider.close(); },
+      close: async () => {
+        scope?.persist?.(false);
+        nock.cleanAll();
+        nock.enableNetConnect();
+        await provider.close();
+      },
     };
   }
   throw new Error(`unknown transport ${kind}`);

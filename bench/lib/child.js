@@ -28,12 +28,16 @@ export function startServer(kind, options = {}, { startTimeoutMs = 30_000, execA
       resolve({
         info: message.info,
         pid: child.pid,
-        close: () => new Promise((done) => {
-          if (child.exitCode !== null) return done();
-          const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-          child.once('exit', () => { clearTimeout(kill); done(); });
-          child.send('close');
-        }),
+        close: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.send('close');
+          }),
       });
     });
   });

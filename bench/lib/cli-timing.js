@@ -40,7 +40,11 @@ async function interleaved(runs, a, b) {
 
 /** `integration-cli --help` vs `node -e 0`. */
 export async function timeHelp(runs) {
-  const { a, b } = await interleaved(runs, () => timeSpawn([CLI, '--help']), () => timeSpawn(['-e', '0']));
+  const { a, b } = await interleaved(
+    runs,
+    () => timeSpawn([CLI, '--help']),
+    () => timeSpawn(['-e', '0']),
+  );
   return { help: a, nodeBaseline: b };
 }
 

@@ -69,5 +69,16 @@ export async function loopFor({ concurrency, durationMs, maxOps = Infinity, task
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: done / seconds, done, errors, seconds, firstError: firstError ? String(firstError?.stack ?? firstError).split('\n').slice(0, 3).join(' | ') : undefined };
+  return {
+    perSecond: done / seconds,
+    done,
+    errors,
+    seconds,
+    firstError: firstError
+      ? String(firstError?.stack ?? firstError)
+          .split('\n')
+          .slice(0, 3)
+          .join(' | ')
+      : undefined,
+  };
 }

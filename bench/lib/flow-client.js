@@ -6,7 +6,7 @@ const MAX_REDIRECTS = 10;
 
 class Jar {
   #cookies = new Map();
-  store(url, response) {
+  store(_url, response) {
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair.indexOf('=');

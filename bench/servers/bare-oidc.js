@@ -12,17 +12,19 @@ export async function start() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: CLIENT.clientId,
-      client_secret: CLIENT.clientSecret,
-      redirect_uris: CLIENT.redirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      application_type: 'web',
-      // The OpenID Connect default, as ours registers its clients: one RS256 id_token per token response.
-      id_token_signed_response_alg: 'RS256',
-    }],
+    clients: [
+      {
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        redirect_uris: CLIENT.redirectUris,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        application_type: 'web',
+        // The OpenID Connect default, as ours registers its clients: one RS256 id_token per token response.
+        id_token_signed_response_alg: 'RS256',
+      },
+    ],
     scopes: ['openid', 'offline_access', 'profile', 'email', ...CLIENT.scopes],
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -48,7 +50,11 @@ export async function start() {
   });
   return {
     info: { name: 'bare oidc-provider', authorizationUrl: `${issuer}/auth`, tokenUrl: `${issuer}/token` },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 

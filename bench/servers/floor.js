@@ -33,6 +33,10 @@ export async function start() {
   const base = `http://127.0.0.1:${server.address().port}`;
   return {
     info: { name: 'floor', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token` },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }

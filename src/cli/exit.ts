@@ -35,7 +35,8 @@ export function exitCodeFor(code: TestkitErrorCode): number {
 export function describeFailure(error: unknown): { exitCode: number; code: string; message: string } {
   if (isTestkitError(error)) return { exitCode: exitCodeFor(error.code), code: error.code, message: withCliHint(error) };
   // A bad mock provider option is a usage error, like a bad flag (MockProviderOptionsError, a TypeError).
-  if (error instanceof TypeError && (error as { code?: unknown }).code === 'MOCK_PROVIDER_OPTIONS') return { exitCode: 2, code: 'USAGE', message: error.message };
+  if (error instanceof TypeError && (error as { code?: unknown }).code === 'MOCK_PROVIDER_OPTIONS')
+    return { exitCode: 2, code: 'USAGE', message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   const detail = process.env.DEBUG && error instanceof Error && error.stack ? `\n${error.stack}` : '';
   return {

@@ -47,14 +47,22 @@ function absoluteUri(name: string) {
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 function scopeToken(value: string): string {
   if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(value)) {
-    throw new InvalidArgumentError(`--scope takes one scope without spaces, quotes or backslashes (RFC 6749 §3.3), got ${JSON.stringify(value)}; repeat --scope for several.`);
+    throw new InvalidArgumentError(
+      `--scope takes one scope without spaces, quotes or backslashes (RFC 6749 §3.3), got ${JSON.stringify(value)}; repeat --scope for several.`,
+    );
   }
   return value;
 }
 
 function publicUrl(value: string): string {
   const url = URL.parse(value);
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+  if (
+    url === null ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
     throw new InvalidArgumentError(`--public-url must be an http(s) origin without path, such as http://mock-provider:9003, got ${JSON.stringify(value)}.`);
   }
   return url.origin;
@@ -94,15 +102,23 @@ export function buildProgram(): Command {
     .option('--environment <name>', 'platform environment whose callback-cli URL is the redirect URL', 'production')
     .option('--reauth', 'log in anew even when a refresh token is stored')
     .option('--mock', 'run offline against the embedded mock provider (no network, no ngrok)')
-    .option('--reset-mock', 'with --mock: forget the mock provider\'s stored clients and tokens first')
+    .option('--reset-mock', "with --mock: forget the mock provider's stored clients and tokens first")
     .option('--open', 'open the authorization page in the system browser (default, except with --mock)')
     .option('--no-open', 'print the authorization URL alone on one line of stderr instead of opening it')
     .option('--no-tunnel', 'do not start ngrok; the redirect URL defaults to http://127.0.0.1:<port>/callback')
     .option('--redirect-url <url>', 'redirect URL to send to the provider (overrides the platform callback-cli URL)')
     .option('--no-pkce', 'do not send a PKCE code challenge (for providers that reject it)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the login to complete').default(300).argParser(integer('--timeout', 1, 86_400)))
-    .addOption(new Option('--token-timeout <seconds>', 'limit on each token request, from sending it to the last byte of the answer').default(30).argParser(seconds('--token-timeout', 0.1, 3600)))
-    .addOption(new Option('--token-idle-timeout <seconds>', 'limit on a token answer that stops arriving (no byte for that long)').default(10).argParser(seconds('--token-idle-timeout', 0.1, 3600)))
+    .addOption(
+      new Option('--token-timeout <seconds>', 'limit on each token request, from sending it to the last byte of the answer')
+        .default(30)
+        .argParser(seconds('--token-timeout', 0.1, 3600)),
+    )
+    .addOption(
+      new Option('--token-idle-timeout <seconds>', 'limit on a token answer that stops arriving (no byte for that long)')
+        .default(10)
+        .argParser(seconds('--token-idle-timeout', 0.1, 3600)),
+    )
     .option('--json', 'print one JSON result on stdout (tokens masked)')
     .addHelpText(
       'after',
@@ -112,7 +128,7 @@ export function buildProgram(): Command {
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
         '\nRedirect contract:\n' +
         '  documented by the platform: the callback-cli URL to register, ngrok, port 9002\n' +
-        '  this tool\'s own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n' +
+        "  this tool's own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n" +
         '  if the platform relay does not forward to the tunnel: --no-tunnel with a loopback --redirect-url the\n' +
         '  provider allows, or `integration-cli relay` run at a public URL and passed as --redirect-url\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
@@ -141,7 +157,11 @@ export function buildProgram(): Command {
     .description('Serve the mock OAuth 2 provider over HTTP until Ctrl-C.')
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9003).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--public-url <url>', 'the issuer clients should use (another host, a container); default http://<host>:<port>, loopback when --host is 0.0.0.0', publicUrl)
+    .option(
+      '--public-url <url>',
+      'the issuer clients should use (another host, a container); default http://<host>:<port>, loopback when --host is 0.0.0.0',
+      publicUrl,
+    )
     .option('--client-id <id>', 'client id to register', nonEmpty('--client-id'), 'mock-client')
     .option('--client-secret <secret>', 'client secret to register', nonEmpty('--client-secret'), 'mock-secret')
     .option('--redirect-uri <uri>', 'redirect URI to allow (repeatable; default: any loopback /callback)', collectWith(absoluteUri('--redirect-uri')))
@@ -152,7 +172,11 @@ export function buildProgram(): Command {
     .option('--no-rotate-refresh-tokens', 'keep the same refresh token on refresh')
     .addOption(new Option('--login <mode>', 'auto: approve headlessly; form: show login and consent pages').choices(['auto', 'form']).default('auto'))
     .addOption(new Option('--access-token-format <format>', 'opaque or JWT access tokens').choices(['opaque', 'jwt']).default('opaque'))
-    .option('--quirk <name>', 'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh', collect)
+    .option(
+      '--quirk <name>',
+      'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh',
+      collect,
+    )
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
     .action(async (options) => {
       const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');
@@ -165,7 +189,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(9000).argParser(integer('--port', 0, 65_535)))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--quiet', 'no log line per request on stderr')
-    .option('--allow-host <host>', 'redirect only to https://<host>/callback (repeatable; default: NGROK_DOMAIN when set, else any ngrok host) and loopback', collect)
+    .option(
+      '--allow-host <host>',
+      'redirect only to https://<host>/callback (repeatable; default: NGROK_DOMAIN when set, else any ngrok host) and loopback',
+      collect,
+    )
     .addHelpText('after', '\nEnvironment:\n  NGROK_DOMAIN  the only tunnel host callbacks may go to, unless --allow-host is given\n')
     .action(async (options) => {
       const { runRelayCommand } = await import('./commands/relay-command.js');

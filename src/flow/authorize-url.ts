@@ -31,11 +31,9 @@ export type { StatePayload } from './state.js';
  */
 export function platformRedirectUrl(environment: string): string {
   if (!Object.hasOwn(PLATFORM_ORIGINS, environment)) {
-    throw new TestkitError(
-      'USAGE',
-      `Unknown --environment "${environment}". Use one of: ${ENVIRONMENTS.join(', ')}.`,
-      { details: { environment, known: [...ENVIRONMENTS] } },
-    );
+    throw new TestkitError('USAGE', `Unknown --environment "${environment}". Use one of: ${ENVIRONMENTS.join(', ')}.`, {
+      details: { environment, known: [...ENVIRONMENTS] },
+    });
   }
   return PLATFORM_ORIGINS[environment as keyof typeof PLATFORM_ORIGINS] + RELAY_PATH;
 }

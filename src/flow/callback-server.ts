@@ -193,8 +193,7 @@ export async function startCallbackServer(options: StartCallbackServerOptions): 
         res,
         400,
         'Callback without a code',
-        '<p>This callback has neither a <code>code</code> nor an <code>error</code> parameter; ' +
-          'the flow keeps waiting.</p>',
+        '<p>This callback has neither a <code>code</code> nor an <code>error</code> parameter; ' + 'the flow keeps waiting.</p>',
       );
       return;
     }

@@ -116,7 +116,11 @@ export function checkConfigKeys(text: string, path: string): void {
       if (problem !== undefined) return;
       const at = [...pathSupplier(), property];
       if (property === '__proto__') {
-        problem = { offset, jsonPath: formatJsonPath(at), message: 'the key "__proto__" is not allowed (it would replace the object\'s prototype). Rename or remove it' };
+        problem = {
+          offset,
+          jsonPath: formatJsonPath(at),
+          message: 'the key "__proto__" is not allowed (it would replace the object\'s prototype). Rename or remove it',
+        };
         return;
       }
       const seen = keys.at(-1);

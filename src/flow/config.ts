@@ -4,12 +4,7 @@ import { getLocation, parse, printParseErrorCode, type ParseError } from 'jsonc-
 import { TestkitError } from '../shared/errors.js';
 import { oneLine } from '../shared/text.js';
 import { checkConfigKeys, checkDepth, lineColumn, readConfigText } from './config-text.js';
-import {
-  OAUTH2_AUTHORIZATION_SCHEMA,
-  TEST_ACCOUNTS_SCHEMA,
-  appendJsonPath,
-  formatJsonPath,
-} from './config-schema.js';
+import { OAUTH2_AUTHORIZATION_SCHEMA, TEST_ACCOUNTS_SCHEMA, appendJsonPath, formatJsonPath } from './config-schema.js';
 import type { LoadedConfig, OAuth2Authorization, TestAccount, UnitoConfig } from './types.js';
 
 /** One line of `listAuthorizations`: enough to choose an authorization or explain the choice. */
@@ -99,11 +94,9 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   const text = await readConfigText(absolute);
   const data = parseConfigText(text, absolute);
   if (!isPlainObject(data)) {
-    throw new TestkitError(
-      'CONFIG_INVALID',
-      `${absolute}: the top level must be a JSON object (found ${describeType(data)}). Wrap the config in { … }.`,
-      { details: { path: absolute, jsonPath: '(top level)' } },
-    );
+    throw new TestkitError('CONFIG_INVALID', `${absolute}: the top level must be a JSON object (found ${describeType(data)}). Wrap the config in { … }.`, {
+      details: { path: absolute, jsonPath: '(top level)' },
+    });
   }
   return { path: absolute, text, data: data as UnitoConfig };
 }
@@ -157,7 +150,9 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
   const file = configPath ?? '.unito.json';
   const names = (list: AuthorizationSummary[]): string => {
     if (list.length === 0) return '(none)';
-    const shown = list.slice(0, MAX_LISTED_PROBLEMS).map((a) => `${a.name === undefined ? `authorizations[${a.index}]` : oneLine(a.name, 80)} (${oneLine(a.method ?? 'no method', 40)})`);
+    const shown = list
+      .slice(0, MAX_LISTED_PROBLEMS)
+      .map((a) => `${a.name === undefined ? `authorizations[${a.index}]` : oneLine(a.name, 80)} (${oneLine(a.method ?? 'no method', 40)})`);
     return list.length > MAX_LISTED_PROBLEMS ? `${shown.join(', ')} and ${list.length - MAX_LISTED_PROBLEMS} more` : shown.join(', ');
   };
   const details = { path: configPath, available: oauth2.map((a) => a.name) };
@@ -178,11 +173,10 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
   } else {
     const development = oauth2.filter((a) => a.development);
     if (development.length > 1) {
-      throw new TestkitError(
-        'AUTHORIZATION_NOT_FOUND',
-        `Several oauth2 authorizations in ${file} are marked "development": true: ${names(development)}.`,
-        { details, next: PICK_ONE },
-      );
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', `Several oauth2 authorizations in ${file} are marked "development": true: ${names(development)}.`, {
+        details,
+        next: PICK_ONE,
+      });
     }
     chosen = development[0] ?? (oauth2.length === 1 ? oauth2[0] : undefined);
     if (chosen === undefined) {
@@ -190,7 +184,10 @@ export function selectAuthorization(config: UnitoConfig, name?: string, configPa
         oauth2.length === 0
           ? `No oauth2 authorization in ${file} (authorizations: ${names(all)}). Add one with "method": "oauth2" and an "oauth2" block.`
           : `${file} has ${oauth2.length} oauth2 authorizations and none is marked "development": true: ${names(oauth2)}.`;
-      throw new TestkitError('AUTHORIZATION_NOT_FOUND', message, { details, ...(oauth2.length === 0 ? {} : { next: `${PICK_ONE} Or mark one "development": true.` }) });
+      throw new TestkitError('AUTHORIZATION_NOT_FOUND', message, {
+        details,
+        ...(oauth2.length === 0 ? {} : { next: `${PICK_ONE} Or mark one "development": true.` }),
+      });
     }
   }
 
@@ -257,9 +254,13 @@ export function assertAccountName(accountName: string): void {
             ? 'is "__proto__", which JSON readers turn into a prototype instead of a key'
             : undefined;
   if (problem === undefined) return;
-  throw new TestkitError('USAGE', `The test account name ${JSON.stringify(oneLine(accountName, 60))} ${problem}. Choose a plain name such as "development" or "mock".`, {
-    details: { accountName: oneLine(accountName, 60) },
-  });
+  throw new TestkitError(
+    'USAGE',
+    `The test account name ${JSON.stringify(oneLine(accountName, 60))} ${problem}. Choose a plain name such as "development" or "mock".`,
+    {
+      details: { accountName: oneLine(accountName, 60) },
+    },
+  );
 }
 
 const validators = new Map<string, ValidateFunction>();

@@ -4,7 +4,7 @@ import { findEncryptedValue } from './encrypted-values.js';
 import { SecretRedactor } from '../shared/mask.js';
 import { displayUrl, oneLine } from '../shared/text.js';
 import { buildAuthorizeUrl, createPkce, createState, platformRedirectUrl } from './authorize-url.js';
-import { CALLBACK_SERVER_NAME, startCallbackServer } from './callback-server.js';
+import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
 import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
@@ -132,7 +132,10 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
   // The platform decrypts `unito-secret-v1://` values; sent as they are, the login would end in invalid_client.
   if (!edges.provider) refuseEncrypted(authorization, where, account, accountName);
   const lock = await acquireConfigLock(config.path);
-  reporter.succeed('config', `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`);
+  reporter.succeed(
+    'config',
+    `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`,
+  );
 
   const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
   let server: CallbackServer | undefined;
@@ -222,12 +225,17 @@ function decideRedirectUri(options: FlowOptions, useTunnel: boolean): string | u
 
 function refuseEncrypted(authorization: OAuth2Authorization, where: string, account: TestAccount, accountName: string): void {
   const found =
-    findEncryptedValue(authorization.oauth2, where) ?? findEncryptedValue(authorization.variables, `authorizations[${where.match(/\d+/)?.[0]}].variables`) ?? findEncryptedValue(account, `testAccounts.${accountName}`);
+    findEncryptedValue(authorization.oauth2, where) ??
+    findEncryptedValue(authorization.variables, `authorizations[${where.match(/\d+/)?.[0]}].variables`) ??
+    findEncryptedValue(account, `testAccounts.${accountName}`);
   if (found === undefined) return;
   throw new TestkitError(
     'CONFIG_INVALID',
     `${found} holds an encrypted value (unito-secret-v1://…): only the platform can decrypt it, and sent as it is the provider would refuse the login.`,
-    { next: 'Use the plain value in a local config that is not committed, and run the flow on that file.', details: { reason: 'encrypted-value', where: found } },
+    {
+      next: 'Use the plain value in a local config that is not committed, and run the flow on that file.',
+      details: { reason: 'encrypted-value', where: found },
+    },
   );
 }
 
@@ -384,9 +392,7 @@ async function waitWithContext(server: CallbackServer, plan: RunPlan, redirectUr
     return await server.waitForCallback({ timeoutMs: options.timeoutMs ?? 300_000, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     if (!isTestkitError(error, 'CALLBACK_TIMEOUT')) throw error;
-    const relay = plan.platformRelay
-      ? ` The callback goes through the platform's relay (${redirectUri}), which may not have forwarded it to the tunnel.`
-      : '';
+    const relay = plan.platformRelay ? ` The callback goes through the platform's relay (${redirectUri}), which may not have forwarded it to the tunnel.` : '';
     throw new TestkitError(
       'CALLBACK_TIMEOUT',
       `${error.problem} The authorization request sent redirect_uri=${redirectUri}: the provider's app must register exactly this URL ` +
@@ -518,9 +524,12 @@ function checkFlags(options: FlowOptions): void {
 function requireHttpUrl(value: string, where: string): void {
   const url = URL.parse(value);
   if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new TestkitError('CONFIG_INVALID', `${where} must be an absolute http(s) URL once its templates are expanded, got "${url === null ? oneLine(value, 80) : displayUrl(value)}". Fix it in the config.`, {
-      details: { where },
-    });
+    throw new TestkitError(
+      'CONFIG_INVALID',
+      `${where} must be an absolute http(s) URL once its templates are expanded, got "${url === null ? oneLine(value, 80) : displayUrl(value)}". Fix it in the config.`,
+      {
+        details: { where },
+      },
+    );
   }
 }
-

@@ -2,7 +2,12 @@ import { TestkitError, TokenEndpointError } from '../shared/errors.js';
 import { buildTokenRequest } from '../shared/token-request.js';
 import { displayUrl, oneLine, sentence } from '../shared/text.js';
 import {
-  boundExtraFields, DEFAULT_TOKEN_IDLE_TIMEOUT_MS, DEFAULT_TOKEN_TIMEOUT_MS, MAX_TOKEN_RESPONSE_BYTES, readTokenResponseBody, tokenTimeout,
+  boundExtraFields,
+  DEFAULT_TOKEN_IDLE_TIMEOUT_MS,
+  DEFAULT_TOKEN_TIMEOUT_MS,
+  MAX_TOKEN_RESPONSE_BYTES,
+  readTokenResponseBody,
+  tokenTimeout,
 } from './token-response-limits.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
@@ -40,7 +45,6 @@ export interface ProcessTokenResponseOptions {
   /** Largest decoded body (default {@link MAX_TOKEN_RESPONSE_BYTES}). */
   maxBytes?: number;
 }
-
 
 /** Fields mapped onto {@link TokenSet}; every other field goes to `extra`. */
 const STANDARD_FIELDS = new Set(['access_token', 'refresh_token', 'token_type', 'expires_in', 'scope']);
@@ -93,8 +97,7 @@ export async function tokenRequest(options: TokenRequestOptions): Promise<Respon
     const code = networkErrorCode(error);
     throw new TestkitError(
       'NETWORK_ERROR',
-      `Could not reach the token endpoint ${where} (${code ?? 'network error'}). ` +
-        'Check oauth2.tokenUrl in the config and your network connection.',
+      `Could not reach the token endpoint ${where} (${code ?? 'network error'}). Check oauth2.tokenUrl in the config and your network connection.`,
       { cause: error, details: { tokenUrl: where, ...(code ? { code } : {}) } },
     );
   }
@@ -186,7 +189,6 @@ export async function processTokenResponse(response: Response, options: ProcessT
   if (omitted.length > 0) tokens.omitted = omitted;
   return tokens;
 }
-
 
 /** {@link tokenRequest} options plus the limits of {@link processTokenResponse}, for {@link requestTokenSet}. */
 export interface RequestTokenSetOptions extends TokenRequestOptions, Omit<ProcessTokenResponseOptions, 'tokenUrl' | 'grantType' | 'signal'> {}

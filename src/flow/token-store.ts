@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { applyEdits, findNodeAtLocation, format, getNodeValue, modify, parseTree, type FormattingOptions, type JSONPath, type Node as JsonNode } from 'jsonc-parser';
+import {
+  applyEdits,
+  findNodeAtLocation,
+  format,
+  getNodeValue,
+  modify,
+  parseTree,
+  type FormattingOptions,
+  type JSONPath,
+  type Node as JsonNode,
+} from 'jsonc-parser';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { TestkitError } from '../shared/errors.js';
@@ -169,10 +179,14 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
         { cause: error, details: { path, lockPath } },
       );
     }
-    throw new TestkitError('WRITE_FAILED', `Cannot create the lock ${lockPath} (${errnoCode(error)}). Check that the directory of ${path} exists and is writable.`, {
-      cause: error,
-      details: { path, lockPath },
-    });
+    throw new TestkitError(
+      'WRITE_FAILED',
+      `Cannot create the lock ${lockPath} (${errnoCode(error)}). Check that the directory of ${path} exists and is writable.`,
+      {
+        cause: error,
+        details: { path, lockPath },
+      },
+    );
   }
   let released = false;
   const lost = (why: string) => {
@@ -210,7 +224,14 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
       if (released) return;
       released = true;
       // proper-lockfile removes the lock directory without checking whose it is: after a pause it may be another run's.
-      if (compromised || !(await ownMtime().then(() => true, () => false))) return;
+      if (
+        compromised ||
+        !(await ownMtime().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       await release();
     },
   };

@@ -57,12 +57,9 @@ export function resolveNgrokOptions(env: NodeJS.ProcessEnv): NgrokOptions {
  * await tunnel.close();
  * @see https://ngrok.github.io/ngrok-javascript/functions/forward.html
  */
-export function createNgrokTunnel(
-  options: NgrokOptions & { loadNgrok?: () => Promise<NgrokModule> },
-): OpenTunnel {
+export function createNgrokTunnel(options: NgrokOptions & { loadNgrok?: () => Promise<NgrokModule> }): OpenTunnel {
   const loadNgrok = options.loadNgrok ?? (async () => (await import('@ngrok/ngrok')) as NgrokModule);
-  const scrub = (text: string): string =>
-    options.authtoken.length > 0 ? text.replaceAll(options.authtoken, '***') : text;
+  const scrub = (text: string): string => (options.authtoken.length > 0 ? text.replaceAll(options.authtoken, '***') : text);
   const failed = (what: string, error: unknown, hint: string): TestkitError => {
     const reason = scrub(error instanceof Error ? error.message : String(error));
     // The cause is not chained: ngrok errors can carry the session config, authtoken included.

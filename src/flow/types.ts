@@ -71,11 +71,4 @@ export interface TokenSet {
 }
 
 /** Credential names the flow owns inside a test account; it touches nothing else. */
-export const RESERVED_CREDENTIAL_NAMES = [
-  'accessToken',
-  'refreshToken',
-  'tokenType',
-  'expiresIn',
-  'scope',
-  'oauth2ExtraParameters',
-] as const;
+export const RESERVED_CREDENTIAL_NAMES = ['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'scope', 'oauth2ExtraParameters'] as const;

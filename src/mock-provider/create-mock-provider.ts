@@ -7,9 +7,19 @@ import { checkBearer } from './resource/bearer.js';
 import { clientMetadata, normalizeClient, redirectUriAllowed } from './engine/clients.js';
 import { TokenControls } from './state/token-controls.js';
 import {
-  DEFAULT_ACCESS_TOKEN_FORMAT, DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER,
-  DEFAULT_LOGIN, DEFAULT_REDIRECT_URIS, DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_ROTATE_REFRESH_TOKENS, DEFAULT_SCOPES, DEFAULT_USERS,
-  MAX_GRANTS, MAX_TRANSIENT_ENTRIES,
+  DEFAULT_ACCESS_TOKEN_FORMAT,
+  DEFAULT_ACCESS_TOKEN_TTL,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_IN_PROCESS_ISSUER,
+  DEFAULT_LOGIN,
+  DEFAULT_REDIRECT_URIS,
+  DEFAULT_REFRESH_TOKEN_TTL,
+  DEFAULT_ROTATE_REFRESH_TOKENS,
+  DEFAULT_SCOPES,
+  DEFAULT_USERS,
+  MAX_GRANTS,
+  MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { defaultScope } from './engine/default-scope.js';
@@ -23,14 +33,11 @@ import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
 import { MemoryStore } from './state/memory-store.js';
 import { resourceRoute } from './resource/resource-route.js';
-import { ENDPOINTS, FaultQueue, type Endpoint, type FaultSpec } from './scenario/faults.js';
-import { RequestRecorder, type RecordedRequest } from './scenario/recorder.js';
+import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
+import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
-import type { TokenInfo } from './resource/bearer.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type {
-  MockProvider, MockProviderEngine, AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, TokenResponse,
-} from './types.js';
+import type { MockProvider, MockClient, MockProviderOptions, MockUser } from './types.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -55,10 +62,13 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
   const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
   const login = options.login ?? DEFAULT_LOGIN;
-  if (format !== 'opaque' && format !== 'jwt') throw new MockProviderOptionsError('accessTokenFormat', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
+  if (format !== 'opaque' && format !== 'jwt')
+    throw new MockProviderOptionsError('accessTokenFormat', `accessTokenFormat must be 'opaque' or 'jwt', got ${JSON.stringify(format)}.`);
   if (login !== 'auto' && login !== 'form') throw new MockProviderOptionsError('login', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
 
-  const clients: MockClient[] = (options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]).map((client, index) => normalizeClient(client, `clients[${index}]`));
+  const clients: MockClient[] = (
+    options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]
+  ).map((client, index) => normalizeClient(client, `clients[${index}]`));
   const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
     if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
     return { id: user.id, claims: { ...(user.claims ?? {}) } };
@@ -78,7 +88,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
   const maxGrants = options.maxGrants ?? MAX_GRANTS;
-  if (!Number.isInteger(maxGrants) || maxGrants < 1) throw new MockProviderOptionsError('maxGrants', `maxGrants must be a whole number >= 1, got ${String(maxGrants)}.`);
+  if (!Number.isInteger(maxGrants) || maxGrants < 1)
+    throw new MockProviderOptionsError('maxGrants', `maxGrants must be a whole number >= 1, got ${String(maxGrants)}.`);
   const store = new MemoryStore({ maxTransient: MAX_TRANSIENT_ENTRIES, maxGrants });
   const resourceUrl = `${issuer}${ROUTES.resource}`;
   const controls = new TokenControls({ store, issuer, signingKeys: keys.signing });
@@ -96,18 +107,21 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     for (const [jti, expiresAt] of persisted.jwtAccessTokens) controls.jwtAccessTokens.set(jti, expiresAt);
   }
 
-  const engine = new Provider(issuer, engineConfiguration({
-    store,
-    keys,
-    scopes,
-    users: () => users,
-    accessTokenTtl,
-    refreshTokenTtl,
-    rotateRefreshTokens,
-    jwtResource: format === 'jwt' ? resourceUrl : undefined,
-    onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
-    interactionPolicy: login === 'auto' ? autoLoginPolicy({ users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }) : undefined,
-  }));
+  const engine = new Provider(
+    issuer,
+    engineConfiguration({
+      store,
+      keys,
+      scopes,
+      users: () => users,
+      accessTokenTtl,
+      refreshTokenTtl,
+      rotateRefreshTokens,
+      jwtResource: format === 'jwt' ? resourceUrl : undefined,
+      onJwtIssued: (jti, ttl) => controls.trackJwt(jti, ttl),
+      interactionPolicy: login === 'auto' ? autoLoginPolicy({ users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }) : undefined,
+    }),
+  );
   engine.proxy = true;
   // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
   engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
@@ -127,7 +141,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     quirks: { ...(options.quirks ?? {}) },
   };
   engine.use(scenarioMiddleware(layer));
-  if (login === 'auto') engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
+  if (login === 'auto')
+    engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(defaultScope({ clients: () => clients }));
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
@@ -139,13 +154,16 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   };
   for (const client of clients) putClient(client);
 
-  const state = options.statePath === undefined ? undefined : new StateWriter(options.statePath, () => ({
-    version: 1,
-    keys,
-    entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
-    jwtAccessTokens: [...controls.jwtAccessTokens],
-    adHocUsers,
-  }));
+  const state =
+    options.statePath === undefined
+      ? undefined
+      : new StateWriter(options.statePath, () => ({
+          version: 1,
+          keys,
+          entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
+          jwtAccessTokens: [...controls.jwtAccessTokens],
+          adHocUsers,
+        }));
   if (state !== undefined) {
     store.onChange = state.schedule;
     controls.onChange = state.schedule;
@@ -250,7 +268,10 @@ function normalizeIssuer(input: string): string {
     throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an http(s) URL, got ${JSON.stringify(input)}.`);
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    throw new MockProviderOptionsError('issuer', `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`);
+    throw new MockProviderOptionsError(
+      'issuer',
+      `The mock provider issuer must be an origin without path, query or fragment (like https://mock-provider.test), got ${JSON.stringify(input)}.`,
+    );
   }
   return url.origin;
 }

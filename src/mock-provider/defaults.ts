@@ -68,4 +68,3 @@ export const DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD = 'client_secret_basic';
 
 /** Clock tolerance, seconds: 0, so an expired token is expired the moment a test time-travels past it (oidc-provider's default is 15). */
 export const CLOCK_TOLERANCE = 0;
-

@@ -9,8 +9,16 @@ export { startMockProvider } from './transport/http-listener.js';
 export { createUserAgent } from './user-agent/user-agent.js';
 export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent/user-agent.js';
 export type {
-  AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockClientOptions, MockProviderOptions, MockUser, MockUserOptions,
-  QuirksOptions, TokenResponse,
+  AuthorizeOptions,
+  AuthorizeResult,
+  GetTokensOptions,
+  MockClient,
+  MockClientOptions,
+  MockProviderOptions,
+  MockUser,
+  MockUserOptions,
+  QuirksOptions,
+  TokenResponse,
 } from './types.js';
 export type { Endpoint, FaultSpec } from './scenario/faults.js';
 export type { Quirks, QuirkName } from './scenario/quirks.js';
@@ -22,8 +30,14 @@ export type { BearerContext, BearerVerdict, WithBearerOptions } from './resource
 // The defaults a test composes with (the default client, its redirect URIs, users, scopes, TTLs); the rest of
 // defaults.ts is internal.
 export {
-  DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_IN_PROCESS_ISSUER, DEFAULT_REDIRECT_URIS,
-  DEFAULT_REFRESH_TOKEN_TTL, DEFAULT_SCOPES, DEFAULT_USERS,
+  DEFAULT_ACCESS_TOKEN_TTL,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_IN_PROCESS_ISSUER,
+  DEFAULT_REDIRECT_URIS,
+  DEFAULT_REFRESH_TOKEN_TTL,
+  DEFAULT_SCOPES,
+  DEFAULT_USERS,
 } from './defaults.js';
 export { ROUTES } from './routes.js';
 export type { RouteName } from './routes.js';

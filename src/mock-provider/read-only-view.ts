@@ -21,7 +21,17 @@ export function readOnlyView<T extends object>(items: T[], what: string, wayIn: 
         const item = target[Number(key)];
         return item === undefined ? undefined : frozen(item);
       }
-      if (key === 'push' || key === 'pop' || key === 'shift' || key === 'unshift' || key === 'splice' || key === 'sort' || key === 'reverse' || key === 'fill' || key === 'copyWithin') {
+      if (
+        key === 'push' ||
+        key === 'pop' ||
+        key === 'shift' ||
+        key === 'unshift' ||
+        key === 'splice' ||
+        key === 'sort' ||
+        key === 'reverse' ||
+        key === 'fill' ||
+        key === 'copyWithin'
+      ) {
         return refuse;
       }
       return Reflect.get(target, key, receiver);

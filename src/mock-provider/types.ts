@@ -134,6 +134,7 @@ export interface MockProviderEngine {
   /** The engine's Node request listener. */
   callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
   /** Adds a Koa middleware in front of the engine's routes. */
+  // biome-ignore lint/suspicious/noExplicitAny: the engine's Koa context is untyped in the published declarations on purpose.
   use(middleware: (ctx: any, next: () => Promise<unknown>) => unknown): unknown;
 }
 
@@ -206,4 +207,3 @@ export interface MockProvider {
    */
   close(): Promise<void>;
 }
-

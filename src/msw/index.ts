@@ -3,7 +3,15 @@
  * with the provider's bearer check. Thin adapter over `src/mock-provider`: no OAuth logic here, and no server
  * is created on import (the caller owns `setupServer()` and its lifecycle).
  */
-import { http, type DefaultBodyType, type HttpHandler, type HttpRequestResolverExtras, type HttpResponseResolver, type PathParams, type ResponseResolver } from 'msw';
+import {
+  http,
+  type DefaultBodyType,
+  type HttpHandler,
+  type HttpRequestResolverExtras,
+  type HttpResponseResolver,
+  type PathParams,
+  type ResponseResolver,
+} from 'msw';
 import type { BearerContext, MockProvider, WithBearerOptions } from '../mock-provider/index.js';
 
 export type { BearerContext, WithBearerOptions } from '../mock-provider/index.js';

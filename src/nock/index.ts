@@ -46,7 +46,11 @@ export function interceptMockProvider(provider: MockProvider): nock.Scope {
  */
 export type BearerReplyHandler = (
   info: { request: Request } & BearerContext,
-) => readonly [number] | readonly [number, nock.ReplyBody] | readonly [number, nock.ReplyBody, nock.ReplyHeaders] | Promise<readonly [number] | readonly [number, nock.ReplyBody] | readonly [number, nock.ReplyBody, nock.ReplyHeaders]>;
+) =>
+  | readonly [number]
+  | readonly [number, nock.ReplyBody]
+  | readonly [number, nock.ReplyBody, nock.ReplyHeaders]
+  | Promise<readonly [number] | readonly [number, nock.ReplyBody] | readonly [number, nock.ReplyBody, nock.ReplyHeaders]>;
 
 /**
  * Turns `handler` into a nock full reply function that first checks the `Authorization: Bearer` token against
@@ -58,7 +62,11 @@ export type BearerReplyHandler = (
  * nock('https://api.example.com').get('/issues').reply(withBearer(provider, ({ user }) => [200, [{ owner: user.id }]]));
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
-export function withBearer(provider: MockProvider, handler: BearerReplyHandler, options: WithBearerOptions = {}): (request: unknown) => Promise<nock.ReplyFnResult> {
+export function withBearer(
+  provider: MockProvider,
+  handler: BearerReplyHandler,
+  options: WithBearerOptions = {},
+): (request: unknown) => Promise<nock.ReplyFnResult> {
   return async function replyWithBearer(input: unknown): Promise<nock.ReplyFnResult> {
     const request = asRequest(input);
     const verdict = await provider.verifyBearer(request, options);

@@ -106,7 +106,13 @@ export class TokenEndpointError extends TestkitError {
   constructor(message: string, fields: TokenEndpointErrorFields, options: Omit<TestkitErrorOptions, 'details'> = {}) {
     super('TOKEN_ENDPOINT_ERROR', message, {
       ...options,
-      details: { status: fields.status, error: fields.error, oauthError: fields.oauthError, error_description: fields.errorDescription, error_uri: fields.errorUri },
+      details: {
+        status: fields.status,
+        error: fields.error,
+        oauthError: fields.oauthError,
+        error_description: fields.errorDescription,
+        error_uri: fields.errorUri,
+      },
     });
     this.status = fields.status;
     this.error = fields.error;

@@ -18,20 +18,19 @@ export function listen(server: Server, port: number, host: string, what: string,
       server.off('listening', onListening);
       if (error.code === 'EADDRINUSE') {
         reject(
-          new TestkitError(
-            'PORT_IN_USE',
-            `Port ${port} on ${host} is already in use, so the ${what} cannot start.`,
-            { next: `Free the port (stop the other integration-cli run or program) or ${portHint}.`, cause: error, details: { port, host, server: what } },
-          ),
+          new TestkitError('PORT_IN_USE', `Port ${port} on ${host} is already in use, so the ${what} cannot start.`, {
+            next: `Free the port (stop the other integration-cli run or program) or ${portHint}.`,
+            cause: error,
+            details: { port, host, server: what },
+          }),
         );
         return;
       }
       reject(
-        new TestkitError(
-          otherCode,
-          `The ${what} cannot listen on ${host}:${port} (${error.code ?? error.message}). ${capitalize(portHint)}.`,
-          { cause: error, details: { port, host } },
-        ),
+        new TestkitError(otherCode, `The ${what} cannot listen on ${host}:${port} (${error.code ?? error.message}). ${capitalize(portHint)}.`, {
+          cause: error,
+          details: { port, host },
+        }),
       );
     };
     const onListening = (): void => {

@@ -80,9 +80,14 @@ export function interceptMockProvider(provider: Pick<MockProvider, 'issuer' | 'h
       const url = new URL(dispatchOptions.path, origin);
       const strategy = typeof unhandled === 'function' ? unhandled(url) : unhandled;
       if (strategy === 'bypass' && state.previous !== undefined) return state.previous.dispatch(dispatchOptions, handler);
-      handler.onError?.(new TestkitError('NETWORK_ERROR', strategy === 'bypass'
-        ? `No dispatcher to pass ${dispatchOptions.method} ${url.origin}${url.pathname} to: the global dispatcher slot was empty when the interception was installed.`
-        : `No mock answers ${dispatchOptions.method} ${url.origin}${url.pathname}: the undici interception refuses unhandled requests (onUnhandledRequest: 'error'). Add the origin to \`origins\` or \`routes\`, or pass onUnhandledRequest: 'bypass'.`));
+      handler.onError?.(
+        new TestkitError(
+          'NETWORK_ERROR',
+          strategy === 'bypass'
+            ? `No dispatcher to pass ${dispatchOptions.method} ${url.origin}${url.pathname} to: the global dispatcher slot was empty when the interception was installed.`
+            : `No mock answers ${dispatchOptions.method} ${url.origin}${url.pathname}: the undici interception refuses unhandled requests (onUnhandledRequest: 'error'). Add the origin to \`origins\` or \`routes\`, or pass onUnhandledRequest: 'bypass'.`,
+        ),
+      );
       return true;
     },
     close: async () => {},
@@ -123,11 +128,23 @@ async function answer(route: RouteHandler, origin: string, options: DispatchOpti
       await response.body?.cancel();
       return;
     }
-    await reply(response, request.method, handler, () => settled, (listener) => abortListeners.push(listener));
+    await reply(
+      response,
+      request.method,
+      handler,
+      () => settled,
+      (listener) => abortListeners.push(listener),
+    );
     settled = true;
   } catch (cause) {
     const url = new URL(options.path, origin);
-    fail(new TestkitError('MOCK_PROVIDER', `The in-process mock failed to answer ${options.method} ${url.origin}${url.pathname}: ${cause instanceof Error ? cause.message : String(cause)}. fetch reports it as a network error; see this error's cause.`, { cause }));
+    fail(
+      new TestkitError(
+        'MOCK_PROVIDER',
+        `The in-process mock failed to answer ${options.method} ${url.origin}${url.pathname}: ${cause instanceof Error ? cause.message : String(cause)}. fetch reports it as a network error; see this error's cause.`,
+        { cause },
+      ),
+    );
   }
 }
 
@@ -147,7 +164,10 @@ function unlink(dispatcher: Dispatcher, state: InterceptorState, issuer: string)
     }
     node = above.previous;
   }
-  throw new TestkitError('MOCK_PROVIDER', `Cannot restore the undici interception of ${issuer}: the global dispatcher was replaced after it was installed (setGlobalDispatcher, a MockAgent, another library) and that dispatcher does not lead back to it. Put that dispatcher back first, then call restore() again.`);
+  throw new TestkitError(
+    'MOCK_PROVIDER',
+    `Cannot restore the undici interception of ${issuer}: the global dispatcher was replaced after it was installed (setGlobalDispatcher, a MockAgent, another library) and that dispatcher does not lead back to it. Put that dispatcher back first, then call restore() again.`,
+  );
 }
 
 function stateOf(dispatcher: Dispatcher): InterceptorState | undefined {
@@ -161,7 +181,12 @@ function stateOf(dispatcher: Dispatcher): InterceptorState | undefined {
  */
 function currentDispatcher(): Dispatcher | undefined {
   if (slot[GLOBAL_DISPATCHER] === undefined) {
-    fetch('data:,').then((response) => response.arrayBuffer(), () => undefined).catch(() => undefined);
+    fetch('data:,')
+      .then(
+        (response) => response.arrayBuffer(),
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
   return slot[GLOBAL_DISPATCHER];
 }
@@ -170,13 +195,19 @@ function assertSupportedUndici(): void {
   const version = process.versions.undici;
   const major = version === undefined ? undefined : Number(version.split('.')[0]);
   if (major !== undefined && major !== 6) {
-    throw new TestkitError('MOCK_PROVIDER', `oauth2-testkit/undici supports the undici that Node 22 bundles (6.x); this Node (${process.version}) bundles undici ${version}, whose dispatcher handler API is different, so nothing would be intercepted. Use oauth2-testkit/msw, oauth2-testkit/nock or startMockProvider() (HTTP) on this Node.`);
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `oauth2-testkit/undici supports the undici that Node 22 bundles (6.x); this Node (${process.version}) bundles undici ${version}, whose dispatcher handler API is different, so nothing would be intercepted. Use oauth2-testkit/msw, oauth2-testkit/nock or startMockProvider() (HTTP) on this Node.`,
+    );
   }
 }
 
 function assertLegacyHandler(handler: DispatchHandler): void {
   if (typeof handler.onHeaders !== 'function' && handler.onResponseStart !== undefined) {
-    throw new TestkitError('MOCK_PROVIDER', 'The undici interception received an undici 7+ handler (onResponseStart…): this fetch comes from an undici newer than the 6.x Node 22 bundles. Use oauth2-testkit/msw, oauth2-testkit/nock or startMockProvider() (HTTP) with it.');
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      'The undici interception received an undici 7+ handler (onResponseStart…): this fetch comes from an undici newer than the 6.x Node 22 bundles. Use oauth2-testkit/msw, oauth2-testkit/nock or startMockProvider() (HTTP) with it.',
+    );
   }
 }
 
@@ -184,6 +215,10 @@ function toOrigin(value: string | URL): string {
   try {
     return new URL(value).origin;
   } catch (cause) {
-    throw new TestkitError('MOCK_PROVIDER', `The undici interception got an invalid origin ${JSON.stringify(String(value))}; pass absolute URLs such as https://api.example.test.`, { cause });
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `The undici interception got an invalid origin ${JSON.stringify(String(value))}; pass absolute URLs such as https://api.example.test.`,
+      { cause },
+    );
   }
 }

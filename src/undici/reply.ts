@@ -8,7 +8,13 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * backpressure (`onData` returning false pauses until undici calls `resume`)), then `onComplete`. A HEAD answer,
  * and 1xx/204/205/304, carry no body. Stops quietly once `isAborted()` says the request was aborted (`onAbort` wakes a paused stream for that).
  */
-export async function reply(response: Response, method: string, handler: DispatchHandler, isAborted: () => boolean, onAbort: (listener: () => void) => void): Promise<void> {
+export async function reply(
+  response: Response,
+  method: string,
+  handler: DispatchHandler,
+  isAborted: () => boolean,
+  onAbort: (listener: () => void) => void,
+): Promise<void> {
   const rawHeaders: Buffer[] = [];
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') rawHeaders.push(Buffer.from(name), Buffer.from(value));
@@ -45,7 +51,11 @@ export async function reply(response: Response, method: string, handler: Dispatc
       }
       resumed = false;
       const more = handler.onData?.(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-      if (more === false && !resumed) await new Promise<void>((resolve) => { resumeWaiter = resolve; onAbort(resolve); });
+      if (more === false && !resumed)
+        await new Promise<void>((resolve) => {
+          resumeWaiter = resolve;
+          onAbort(resolve);
+        });
     }
   }
   if (isAborted()) return;

@@ -19,14 +19,17 @@ type BodyInit_ = string | Uint8Array | Blob | FormData | URLSearchParams | null;
 
 async function readBody(body: DispatchOptions['body']): Promise<BodyInit_> {
   if (body === undefined || body === null) return null;
-  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Blob || body instanceof FormData || body instanceof URLSearchParams) return body;
+  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Blob || body instanceof FormData || body instanceof URLSearchParams)
+    return body;
   const chunks: Uint8Array[] = [];
   if (Symbol.asyncIterator in body) {
     for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   } else if (Symbol.iterator in body) {
     for (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   } else {
-    throw new TypeError(`oauth2-testkit/undici cannot read a request body of type ${Object.prototype.toString.call(body)}; pass a string, a Uint8Array, an iterable or a stream.`);
+    throw new TypeError(
+      `oauth2-testkit/undici cannot read a request body of type ${Object.prototype.toString.call(body)}; pass a string, a Uint8Array, an iterable or a stream.`,
+    );
   }
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }

@@ -26,7 +26,7 @@ export interface MockProviderFixtures {
   /** Test-scoped: a provider with no port (`https://mock-provider.test`) served through `mswServer`, closed after the test. */
   mswProvider: MockProvider;
   /** Test-scoped, automatic: after every test, resets `mswServer`'s handlers if a test of this file started it (`server.use()` additions never leak into the next test). */
-  mswResetHandlers: void;
+  mswResetHandlers: undefined;
   /** Test-scoped: a fresh token set from `mockProvider` (`getTokens()`); override it to take one from `mswProvider`. */
   tokens: TokenResponse;
 }
@@ -50,7 +50,6 @@ export type MockProviderFixtureDefinitions = {
 
 /** The msw server of the current test file (modules are isolated per file), for `mswResetHandlers`. */
 let fileServer: SetupServer | undefined;
-
 
 /**
  * The fixture definitions, to `.extend` one's own `test` with (see {@link MockProviderFixtures} for each

@@ -17,10 +17,7 @@ export interface UndiciProviderFixtures {
   undiciProvider: MockProvider;
 }
 
-type UndiciFixtureFn = (
-  context: { mockProviderOptions: MockProviderOptions } & TestContext,
-  use: (value: MockProvider) => Promise<void>,
-) => Promise<void>;
+type UndiciFixtureFn = (context: { mockProviderOptions: MockProviderOptions } & TestContext, use: (value: MockProvider) => Promise<void>) => Promise<void>;
 
 /** The shape vitest's `test.extend<UndiciProviderFixtures>()` accepts. */
 export type UndiciProviderFixtureDefinitions = { undiciProvider: UndiciFixtureFn };

@@ -141,9 +141,7 @@ function waitForOpenedUrl(urlFile: string, cli: CliRun): Promise<string> {
     // Watch first, then look: a write between the two is still seen.
     const watcher = watch(path.dirname(urlFile), check);
     check();
-    void cli.done.then((result) =>
-      settle(() => reject(new Error(`The CLI exited with ${result.code} before opening a browser:\n${result.stderr}`))),
-    );
+    void cli.done.then((result) => settle(() => reject(new Error(`The CLI exited with ${result.code} before opening a browser:\n${result.stderr}`))));
   });
 }
 
@@ -153,8 +151,14 @@ async function expectPage(selector: string, what: string): Promise<void> {
     await page.locator(selector).waitFor();
   } catch (error) {
     const url = new URL(page.url());
-    const text = await page.locator('body').innerText().catch(() => '(no body)');
-    throw new Error(`Expected the ${what} (${selector}), the browser is on ${url.origin}${url.pathname}${url.search.replace(/state=[^&]*/, 'state=…')}:\n${text}`, { cause: error });
+    const text = await page
+      .locator('body')
+      .textContent()
+      .catch(() => '(no body)');
+    throw new Error(
+      `Expected the ${what} (${selector}), the browser is on ${url.origin}${url.pathname}${url.search.replace(/state=[^&]*/, 'state=…')}:\n${text}`,
+      { cause: error },
+    );
   }
 }
 
@@ -175,7 +179,7 @@ async function signIn(url: string, screenshot: boolean) {
   await page.locator('select[name="login"]').selectOption(user!);
   await page.locator('#sign-in').click();
   await expectPage('#approve', 'consent page');
-  expect(await page.locator('body').innerText()).toContain(user!);
+  expect(await page.locator('body').textContent()).toContain(user!);
   if (screenshot) await page.screenshot({ path: path.join(SHOTS, 'consent.png'), fullPage: true });
 }
 
@@ -188,8 +192,8 @@ describe('integration-cli oauth2 --mock --open in chromium', () => {
     const callback = callbackResponse();
     await page.locator('#approve').click();
     expect((await callback).status()).toBe(200);
-    expect(await page.locator('h1').innerText()).toBe('Authorization complete');
-    expect(await page.locator('body').innerText()).toMatch(/use your terminal again/);
+    expect(await page.locator('h1').textContent()).toBe('Authorization complete');
+    expect(await page.locator('body').textContent()).toMatch(/use your terminal again/);
     await page.screenshot({ path: path.join(SHOTS, 'success.png'), fullPage: true });
 
     const result = await cli.done;
@@ -216,8 +220,8 @@ describe('integration-cli oauth2 --mock --open in chromium', () => {
     const callback = callbackResponse();
     await page.locator('#deny').click();
     expect((await callback).status()).toBe(400);
-    expect(await page.locator('h1').innerText()).toBe('Authorization failed');
-    expect(await page.locator('body').innerText()).toContain('access_denied');
+    expect(await page.locator('h1').textContent()).toBe('Authorization failed');
+    expect(await page.locator('body').textContent()).toContain('access_denied');
     await page.screenshot({ path: path.join(SHOTS, 'denied.png'), fullPage: true });
 
     const result = await cli.done;

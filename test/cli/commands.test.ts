@@ -12,7 +12,21 @@ describe('integration-cli usage', () => {
   it('prints help with every oauth2 flag and exits 0', async () => {
     const result = await runCli(['oauth2', '--help']);
     expect(result.code).toBe(0);
-    for (const flag of ['--config-path', '--test-account', '--authorization', '--environment', '--reauth', '--mock', '--no-open', '--no-tunnel', '--redirect-url', '--timeout', '--json', 'OAUTH2_PORT', 'NGROK_AUTHTOKEN']) {
+    for (const flag of [
+      '--config-path',
+      '--test-account',
+      '--authorization',
+      '--environment',
+      '--reauth',
+      '--mock',
+      '--no-open',
+      '--no-tunnel',
+      '--redirect-url',
+      '--timeout',
+      '--json',
+      'OAUTH2_PORT',
+      'NGROK_AUTHTOKEN',
+    ]) {
       expect(result.stdout).toContain(flag);
     }
   });
@@ -29,15 +43,13 @@ describe('integration-cli usage', () => {
     for (const quirk of QUIRK_NAMES) expect(result.stdout).toContain(quirk);
   });
 
-  it.each([
-    [['oauth2', '--bogus']],
-    [['oauth2', '--timeout', 'soon']],
-    [['nonsense']],
-    [['oauth2', '--reset-mock']],
-  ])('exits 2 on a usage error: %j', async (args) => {
-    const result = await runCli(args);
-    expect(result.code).toBe(2);
-  });
+  it.each([[['oauth2', '--bogus']], [['oauth2', '--timeout', 'soon']], [['nonsense']], [['oauth2', '--reset-mock']]])(
+    'exits 2 on a usage error: %j',
+    async (args) => {
+      const result = await runCli(args);
+      expect(result.code).toBe(2);
+    },
+  );
 
   it.each([
     [['oauth2', '--json', '--bogus'], 'ok', "unknown option '--bogus'"],
@@ -136,21 +148,20 @@ describe('integration-cli oauth2 check: which entry it validates', () => {
 });
 
 describe('authorizations that is not an array', () => {
-  it.each([
-    [['oauth2', 'check']],
-    [['oauth2', '--no-open', '--no-tunnel']],
-    [['oauth2', '--mock']],
-  ])('%j exits 2 with CONFIG_INVALID naming the field and what to do, in one paragraph', async (args) => {
-    const { configPath, cacheDir } = await tempProject('{"authorizations":"oops"}\n');
-    const result = await runCli([...args, '--config-path', configPath, '--json'], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
-    expect(result.code, result.stderr).toBe(2);
-    const { error } = JSON.parse(result.stdout);
-    expect(error.code).toBe('CONFIG_INVALID');
-    expect(error.message).toContain('authorizations must be an array (found a string)');
-    expect(error.message).toContain('Make it a list of authorizations');
-    expect(error.message).not.toContain('\n');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  });
+  it.each([[['oauth2', 'check']], [['oauth2', '--no-open', '--no-tunnel']], [['oauth2', '--mock']]])(
+    '%j exits 2 with CONFIG_INVALID naming the field and what to do, in one paragraph',
+    async (args) => {
+      const { configPath, cacheDir } = await tempProject('{"authorizations":"oops"}\n');
+      const result = await runCli([...args, '--config-path', configPath, '--json'], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+      expect(result.code, result.stderr).toBe(2);
+      const { error } = JSON.parse(result.stdout);
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain('authorizations must be an array (found a string)');
+      expect(error.message).toContain('Make it a list of authorizations');
+      expect(error.message).not.toContain('\n');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    },
+  );
 });
 
 describe('integration-cli relay', () => {
@@ -209,7 +220,14 @@ describe('integration-cli mock-provider', () => {
       const response = await fetch(tokenUrl!, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, code_verifier: pkce.verifier, client_id: 'cli-client', client_secret: 'cli-secret' }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: code!,
+          redirect_uri: redirectUri,
+          code_verifier: pkce.verifier,
+          client_id: 'cli-client',
+          client_secret: 'cli-secret',
+        }),
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ access_token: expect.any(String), scope: 'read:issues' });

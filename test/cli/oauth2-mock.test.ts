@@ -8,6 +8,7 @@ import { CLI, runCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
 
+// biome-ignore lint/suspicious/noExplicitAny: tests edit the parsed fixture freely.
 async function project(edit: (config: any) => void = () => {}) {
   const config = JSON.parse(await readFile(fixture, 'utf8'));
   edit(config);
@@ -47,16 +48,24 @@ describe('integration-cli oauth2 --mock', () => {
   });
 
   it.each([
-    ['the config is invalid', 2, async (configPath: string) => {
-      const config = JSON.parse(await readFile(configPath, 'utf8'));
-      delete config.authorizations[0].oauth2.clientId;
-      await writeFile(configPath, JSON.stringify(config));
-      return async () => {};
-    }],
-    ['another run holds the lock', 1, async (configPath: string) => {
-      const lock = await acquireConfigLock(configPath);
-      return () => lock.release();
-    }],
+    [
+      'the config is invalid',
+      2,
+      async (configPath: string) => {
+        const config = JSON.parse(await readFile(configPath, 'utf8'));
+        delete config.authorizations[0].oauth2.clientId;
+        await writeFile(configPath, JSON.stringify(config));
+        return async () => {};
+      },
+    ],
+    [
+      'another run holds the lock',
+      1,
+      async (configPath: string) => {
+        const lock = await acquireConfigLock(configPath);
+        return () => lock.release();
+      },
+    ],
   ])('keeps the mock state with --reset-mock when %s', async (_, exitCode, arrange) => {
     const { configPath, cacheDir } = await project();
     const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
@@ -112,13 +121,11 @@ const canIsolate = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'],
 describe('integration-cli oauth2 --mock in a network namespace with only loopback', () => {
   it.skipIf(!canIsolate)('completes the login with no network (skipped only where unshare -n is not permitted)', async () => {
     const { configPath, cacheDir } = await project();
-    const child = spawnSync(
-      'unshare',
-      ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, CLI, ...mockArgs(configPath)],
-      { env: { ...process.env, OAUTH2_PORT: '0', OAUTH2_TESTKIT_CACHE_DIR: cacheDir, NGROK_AUTHTOKEN: '' }, encoding: 'utf8' },
-    );
+    const child = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, CLI, ...mockArgs(configPath)], {
+      env: { ...process.env, OAUTH2_PORT: '0', OAUTH2_TESTKIT_CACHE_DIR: cacheDir, NGROK_AUTHTOKEN: '' },
+      encoding: 'utf8',
+    });
     expect(child.status, child.stderr).toBe(0);
     expect(JSON.parse(child.stdout)).toMatchObject({ ok: true, mode: 'login' });
   });
 });
-

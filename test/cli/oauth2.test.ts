@@ -134,7 +134,7 @@ describe('integration-cli oauth2 against a local provider', () => {
     expect(await readFile(configPath, 'utf8')).toBe(before);
   });
 
-  it('exits 1 with the provider\'s error when the user denies access', async () => {
+  it("exits 1 with the provider's error when the user denies access", async () => {
     const { configPath } = await tempProject(connectorConfig());
     const before = await readFile(configPath, 'utf8');
     const run = startCli(flowArgs(configPath));
@@ -228,18 +228,15 @@ describe('integration-cli oauth2 with a malformed config', () => {
     expect(invalidConfigs.length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(invalidConfigs)(
-    'exits 2 with one paragraph and leaves %s byte-for-byte unchanged',
-    async (file) => {
-      const text = await readFile(path.join(invalidDir, file), 'utf8');
-      const { configPath } = await tempProject(text);
-      const result = await runCli(flowArgs(configPath));
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^error: /m);
-      expect(result.stderr).not.toMatch(/^\s+at /m);
-      expect(await readFile(configPath, 'utf8')).toBe(text);
-    },
-  );
+  it.each(invalidConfigs)('exits 2 with one paragraph and leaves %s byte-for-byte unchanged', async (file) => {
+    const text = await readFile(path.join(invalidDir, file), 'utf8');
+    const { configPath } = await tempProject(text);
+    const result = await runCli(flowArgs(configPath));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: /m);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(await readFile(configPath, 'utf8')).toBe(text);
+  });
 
   it('exits 2 and names the path when the config file is missing', async () => {
     const result = await runCli(flowArgs('/nonexistent/.unito.json'));

@@ -24,7 +24,14 @@ afterAll(async () => {
 
 function config(tokenUrl: string, name = 'leaky') {
   return {
-    authorizations: [{ name, method: 'oauth2', development: true, oauth2: { clientId: 'leaky-client', clientSecret: SECRET, authorizationUrl: 'https://auth.example.test/authorize', tokenUrl } }],
+    authorizations: [
+      {
+        name,
+        method: 'oauth2',
+        development: true,
+        oauth2: { clientId: 'leaky-client', clientSecret: SECRET, authorizationUrl: 'https://auth.example.test/authorize', tokenUrl },
+      },
+    ],
     testAccounts: { development: { refreshToken: REFRESH } },
   };
 }

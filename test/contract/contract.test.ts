@@ -48,7 +48,10 @@ async function tokenRequest(
 }
 
 /** The authorization step over global fetch: returns the code delivered to the redirect URI, and its verifier. */
-async function authorize(provider: MockProvider, options: { redirectUri?: string; scope?: string } = {}): Promise<{ code: string; verifier: string; redirectUri: string }> {
+async function authorize(
+  provider: MockProvider,
+  options: { redirectUri?: string; scope?: string } = {},
+): Promise<{ code: string; verifier: string; redirectUri: string }> {
   const verifier = randomBytes(32).toString('base64url');
   const redirectUri = options.redirectUri ?? CLIENT.redirectUri;
   const url = new URL(provider.authorizationUrl);
@@ -69,8 +72,16 @@ async function authorize(provider: MockProvider, options: { redirectUri?: string
   return { code, verifier, redirectUri };
 }
 
-async function exchange(provider: MockProvider, grant: { code: string; verifier: string; redirectUri: string }, options: Parameters<typeof tokenRequest>[2] = {}): Promise<Answer> {
-  return tokenRequest(provider, { grant_type: 'authorization_code', code: grant.code, code_verifier: grant.verifier, redirect_uri: grant.redirectUri }, options);
+async function exchange(
+  provider: MockProvider,
+  grant: { code: string; verifier: string; redirectUri: string },
+  options: Parameters<typeof tokenRequest>[2] = {},
+): Promise<Answer> {
+  return tokenRequest(
+    provider,
+    { grant_type: 'authorization_code', code: grant.code, code_verifier: grant.verifier, redirect_uri: grant.redirectUri },
+    options,
+  );
 }
 
 async function tokens(provider: MockProvider): Promise<{ access: string; refresh: string }> {
@@ -147,7 +158,14 @@ const scenarios: Scenario[] = [
     name: 'never redirects to an unregistered redirect URI',
     async run(provider) {
       const url = new URL(provider.authorizationUrl);
-      url.search = new URLSearchParams({ response_type: 'code', client_id: CLIENT.id, redirect_uri: 'https://attacker.example/callback', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString();
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: CLIENT.id,
+        redirect_uri: 'https://attacker.example/callback',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }).toString();
       const claimed: URL[] = [];
       const result = await createUserAgent().navigate(url.href, { stopAt: (next) => (next.origin === provider.issuer ? false : (claimed.push(next), true)) });
       expect(claimed).toEqual([]);
@@ -213,17 +231,19 @@ const scenarios: Scenario[] = [
       expect((await refresh(provider, issued.refresh)).status).toBe(200);
     },
   },
-  ...[500, 503].map((status): Scenario => ({
-    name: `serves a ${status} fault with a plain text body`,
-    async run(provider) {
-      const issued = await tokens(provider);
-      provider.failNext('token', status);
-      const faulted = await refresh(provider, issued.refresh);
-      expect(faulted.status).toBe(status);
-      expect(faulted.headers.get('content-type')).toMatch(/^text\/plain/);
-      expect(faulted.text).toMatch(new RegExp(`^${status} `));
-    },
-  })),
+  ...[500, 503].map(
+    (status): Scenario => ({
+      name: `serves a ${status} fault with a plain text body`,
+      async run(provider) {
+        const issued = await tokens(provider);
+        provider.failNext('token', status);
+        const faulted = await refresh(provider, issued.refresh);
+        expect(faulted.status).toBe(status);
+        expect(faulted.headers.get('content-type')).toMatch(/^text\/plain/);
+        expect(faulted.text).toMatch(new RegExp(`^${status} `));
+      },
+    }),
+  ),
   {
     name: 'serves a 429 fault with Retry-After',
     async run(provider) {

@@ -83,8 +83,19 @@ describe('runOAuth2Flow with a tunnel and the relay', () => {
     const saved = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.development;
     expect(saved.accessToken).toBe(result.tokens.accessToken);
     expect(lines.map((line) => line.split(':')[0])).toEqual([
-      'start config', 'done config', 'start server', 'done server', 'start tunnel', 'done tunnel',
-      'start browser', 'done browser', 'start waiting', 'done waiting', 'start exchange', 'done exchange', 'done saved',
+      'start config',
+      'done config',
+      'start server',
+      'done server',
+      'start tunnel',
+      'done tunnel',
+      'start browser',
+      'done browser',
+      'start waiting',
+      'done waiting',
+      'start exchange',
+      'done exchange',
+      'done saved',
     ]);
     expect(lines.join('\n')).not.toContain(result.tokens.accessToken);
   });
@@ -194,10 +205,13 @@ describe('runOAuth2Flow with a plain http token URL', () => {
     expect(warnings[0]).not.toContain(CLIENT.clientSecret);
   });
 
-  it.each([['http://127.0.0.1:9/token'], ['http://127.42.0.7:9/token'], ['http://[::1]:9/token'], ['http://localhost:9/token'], ['https://auth.acme.example/token']])(
-    'does not warn for %s',
-    async (tokenUrl) => {
-      expect(await refreshAt(tokenUrl)).toEqual([]);
-    },
-  );
+  it.each([
+    ['http://127.0.0.1:9/token'],
+    ['http://127.42.0.7:9/token'],
+    ['http://[::1]:9/token'],
+    ['http://localhost:9/token'],
+    ['https://auth.acme.example/token'],
+  ])('does not warn for %s', async (tokenUrl) => {
+    expect(await refreshAt(tokenUrl)).toEqual([]);
+  });
 });

@@ -47,7 +47,12 @@ describe.each(TRANSPORTS)('the engine over %s', (transport) => {
   it('answers invalid_client to a wrong client secret', async () => {
     const { provider, fetch } = await setup(transport);
     const { code, redirectUri, codeVerifier } = await provider.authorize();
-    const result = await tokenRequest(fetch, provider, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }, { clientId: 'mock-client', secret: 'wrong' });
+    const result = await tokenRequest(
+      fetch,
+      provider,
+      { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier },
+      { clientId: 'mock-client', secret: 'wrong' },
+    );
     expect(result.status).toBe(401);
     expect(result.json.error).toBe('invalid_client');
   });
@@ -55,13 +60,28 @@ describe.each(TRANSPORTS)('the engine over %s', (transport) => {
   it('accepts client_secret_post, and the same credentials sent both in the header and the body', async () => {
     const { provider, fetch } = await setup(transport);
     const first = await provider.authorize();
-    const post = await tokenRequest(fetch, provider, {
-      grant_type: 'authorization_code', code: first.code, redirect_uri: first.redirectUri, code_verifier: first.codeVerifier, client_id: 'mock-client', client_secret: 'mock-secret',
-    }, null);
+    const post = await tokenRequest(
+      fetch,
+      provider,
+      {
+        grant_type: 'authorization_code',
+        code: first.code,
+        redirect_uri: first.redirectUri,
+        code_verifier: first.codeVerifier,
+        client_id: 'mock-client',
+        client_secret: 'mock-secret',
+      },
+      null,
+    );
     expect(post.status).toBe(200);
     const second = await provider.authorize();
     const both = await tokenRequest(fetch, provider, {
-      grant_type: 'authorization_code', code: second.code, redirect_uri: second.redirectUri, code_verifier: second.codeVerifier, client_id: 'mock-client', client_secret: 'mock-secret',
+      grant_type: 'authorization_code',
+      code: second.code,
+      redirect_uri: second.redirectUri,
+      code_verifier: second.codeVerifier,
+      client_id: 'mock-client',
+      client_secret: 'mock-secret',
     });
     expect(both.status).toBe(200);
   });
@@ -69,7 +89,12 @@ describe.each(TRANSPORTS)('the engine over %s', (transport) => {
   it('refuses a token exchange whose redirect_uri differs from the authorization request', async () => {
     const { provider, fetch } = await setup(transport);
     const { code, codeVerifier } = await provider.authorize({ redirectUri: 'http://127.0.0.1:8123/callback' });
-    const result = await tokenRequest(fetch, provider, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:8124/callback', code_verifier: codeVerifier });
+    const result = await tokenRequest(fetch, provider, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'http://127.0.0.1:8124/callback',
+      code_verifier: codeVerifier,
+    });
     expect(result.status).toBe(400);
     expect(result.json.error).toBe('invalid_grant');
   });
@@ -77,7 +102,12 @@ describe.each(TRANSPORTS)('the engine over %s', (transport) => {
   it('refuses an authorization request to an unregistered redirect URI without redirecting there', async () => {
     const { provider, fetch } = await setup(transport);
     const url = new URL(provider.authorizationUrl);
-    url.search = new URLSearchParams({ response_type: 'code', client_id: 'mock-client', redirect_uri: 'https://evil.example/callback', scope: 'openid' }).toString();
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'mock-client',
+      redirect_uri: 'https://evil.example/callback',
+      scope: 'openid',
+    }).toString();
     const response = await fetch(url, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
@@ -180,7 +210,12 @@ describe('provider-style scopes and clients', () => {
   it('grants provider-style scopes a client declares, and those of a client registered at runtime', async () => {
     const provider = await createMockProvider();
     open.push(provider);
-    provider.registerClient({ clientId: 'linear', clientSecret: 'lin-secret', redirectUris: ['https://app.example/oauth/callback'], scopes: ['issues:create', 'read'] });
+    provider.registerClient({
+      clientId: 'linear',
+      clientSecret: 'lin-secret',
+      redirectUris: ['https://app.example/oauth/callback'],
+      scopes: ['issues:create', 'read'],
+    });
     const tokens = await provider.getTokens({ clientId: 'linear', scope: 'read issues:create' });
     expect(tokens.scope?.split(' ').sort()).toEqual(['issues:create', 'read']);
     expect((await provider.lookupAccessToken(tokens.access_token))?.scopes.sort()).toEqual(['issues:create', 'read']);

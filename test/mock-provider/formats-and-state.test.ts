@@ -54,7 +54,12 @@ describe('JWT access tokens', () => {
     const expired = await callResource(fetch, provider, tokens.access_token);
     expect(expired.status).toBe(401);
     expect(expired.challenge).toContain('invalid_token');
-    const refreshed = await tokenRequest(fetch, provider, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { clientId: 'c', secret: 's' });
+    const refreshed = await tokenRequest(
+      fetch,
+      provider,
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+      { clientId: 'c', secret: 's' },
+    );
     expect(refreshed.status).toBe(200);
     expect(String(refreshed.json.access_token).split('.')).toHaveLength(3);
   });

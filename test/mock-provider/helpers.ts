@@ -44,7 +44,12 @@ export async function refresh(fetchFn: typeof fetch, provider: MockProvider, ref
   return tokenRequest(fetchFn, provider, { grant_type: 'refresh_token', refresh_token: refreshToken });
 }
 
-export async function callResource(fetchFn: typeof fetch, provider: MockProvider, token: string, query = ''): Promise<{ status: number; body: Record<string, unknown>; challenge: string | null }> {
+export async function callResource(
+  fetchFn: typeof fetch,
+  provider: MockProvider,
+  token: string,
+  query = '',
+): Promise<{ status: number; body: Record<string, unknown>; challenge: string | null }> {
   const response = await fetchFn(`${provider.resourceUrl}${query}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, challenge: response.headers.get('www-authenticate') };
 }

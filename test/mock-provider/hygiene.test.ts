@@ -43,7 +43,14 @@ describe('client authentication', () => {
     const response = await provider.fetch(provider.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('mock-client', 'mock-secret') },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier, client_id: 'mock-client', client_secret: 'other' }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: codeVerifier,
+        client_id: 'mock-client',
+        client_secret: 'other',
+      }),
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
@@ -101,7 +108,15 @@ describe('options', () => {
     [{ accessTokenFormat: 'paseto' as never }, 'accessTokenFormat'],
     [{ login: 'magic' as never }, 'login'],
     [{ users: [{ id: '' }] }, 'users[0].id'],
-    [{ clients: [{ clientId: 'a', clientSecret: 's' }, { clientId: 'c', clientSecret: 's', redirectUris: ['not a url'] }] }, 'clients[1].redirectUris'],
+    [
+      {
+        clients: [
+          { clientId: 'a', clientSecret: 's' },
+          { clientId: 'c', clientSecret: 's', redirectUris: ['not a url'] },
+        ],
+      },
+      'clients[1].redirectUris',
+    ],
     [{ clients: [{ clientId: 'c', tokenEndpointAuthMethod: 'client_secret_basic' as const }] }, 'clients[0].clientSecret'],
     [{ rotateRefreshTokens: true, quirks: { omitRefreshTokenOnRefresh: true } }, 'quirks.omitRefreshTokenOnRefresh'],
   ])('names the option at fault in %j', async (options, option) => {
@@ -117,7 +132,9 @@ describe('options', () => {
   });
 
   it('never puts a client secret in an option error', async () => {
-    const error = await createMockProvider({ clients: [{ clientId: 'c', clientSecret: 'TOP-SECRET', redirectUris: ['nope'] }] }).catch((caught: unknown) => caught);
+    const error = await createMockProvider({ clients: [{ clientId: 'c', clientSecret: 'TOP-SECRET', redirectUris: ['nope'] }] }).catch(
+      (caught: unknown) => caught,
+    );
     expect(String((error as Error).message)).not.toContain('TOP-SECRET');
   });
 

@@ -56,7 +56,10 @@ describe('close() with a delayed answer pending', () => {
     provider.failNext('token', { delayMs: 60_000 });
     provider.clearRequests();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const pending = refresh(fetch, provider, tokens.refresh_token!).then((response) => response.status, () => 'connection closed');
+    const pending = refresh(fetch, provider, tokens.refresh_token!).then(
+      (response) => response.status,
+      () => 'connection closed',
+    );
     for (let i = 0; i < 200 && provider.requests.length === 0; i += 1) await tick();
     expect(provider.requests).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(1);

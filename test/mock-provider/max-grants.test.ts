@@ -26,7 +26,7 @@ describe('maxGrants (issue 10)', () => {
   it('keeps the refusal of a refresh token that was never issued as the engine words it', async () => {
     const provider = await createMockProvider({ maxGrants: 2 });
     open.push(provider);
-    const body = (await refresh(provider.fetch, provider, "never-issued-token")).json as { error_description: string };
+    const body = (await refresh(provider.fetch, provider, 'never-issued-token')).json as { error_description: string };
     expect(body.error_description).not.toContain('evicted');
   });
 

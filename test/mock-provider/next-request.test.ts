@@ -49,7 +49,9 @@ describe.each(TRANSPORTS)('nextRequest over %s', (transport) => {
 it('rejects a pending nextRequest() when the provider closes, and an unknown endpoint at once', async () => {
   const { provider } = await providerFor('in-process');
   const pending = provider.nextRequest('token');
-  expect(() => provider.nextRequest('tokens' as never)).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('unknown endpoint') }));
+  expect(() => provider.nextRequest('tokens' as never)).toThrow(
+    expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('unknown endpoint') }),
+  );
   await provider.close();
   await expect(pending).rejects.toMatchObject({ code: 'MOCK_PROVIDER', message: expect.stringContaining('closed') });
 });

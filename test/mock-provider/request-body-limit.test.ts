@@ -21,15 +21,18 @@ function formOf(size: number): string {
 function streamOf(total: number): { body: ReadableStream<Uint8Array>; pulled: () => number } {
   let sent = 0;
   const chunk = new TextEncoder().encode('a'.repeat(64 * 1024));
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (sent >= total) controller.close();
-      else {
-        sent += chunk.length;
-        controller.enqueue(chunk);
-      }
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (sent >= total) controller.close();
+        else {
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        }
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   return { body, pulled: () => sent };
 }
 

@@ -13,7 +13,12 @@ afterEach(async () => {
 function authorizeUrl(provider: MockProvider, params: Record<string, string> = {}): string {
   const url = new URL(provider.authorizationUrl);
   url.search = new URLSearchParams({
-    response_type: 'code', client_id: 'mock-client', redirect_uri: 'http://127.0.0.1:9002/callback', scope: 'openid', state: 'st', ...params,
+    response_type: 'code',
+    client_id: 'mock-client',
+    redirect_uri: 'http://127.0.0.1:9002/callback',
+    scope: 'openid',
+    state: 'st',
+    ...params,
   }).toString();
   return url.href;
 }
@@ -23,7 +28,10 @@ describe("login: 'form'", () => {
     const provider = await startMockProvider({ login: 'form', users: [{ id: 'alice', claims: { name: 'Alice' } }, { id: 'bob' }] });
     open.push(provider);
     const start = await fetch(authorizeUrl(provider), { redirect: 'manual' });
-    const cookie = start.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+    const cookie = start.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0])
+      .join('; ');
     const page = await fetch(new URL(start.headers.get('location') ?? '', provider.issuer), { headers: { cookie } });
     const html = await page.text();
     expect(html).toContain('id="login-form"');
@@ -65,7 +73,11 @@ describe("login: 'auto'", () => {
   });
 
   const cookieNames = (response: Response): string[] => response.headers.getSetCookie().map((cookie) => cookie.slice(0, cookie.indexOf('=')));
-  const cookiePairs = (response: Response): string => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+  const cookiePairs = (response: Response): string =>
+    response.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';')[0])
+      .join('; ');
   const callback = (response: Response): URLSearchParams => {
     const location = new URL(response.headers.get('location') ?? '');
     expect(`${location.origin}${location.pathname}`).toBe('http://127.0.0.1:9002/callback');
@@ -79,13 +91,17 @@ describe("login: 'auto'", () => {
     expect(callback(first).get('code')).toEqual(expect.any(String));
     expect(cookieNames(first).filter((name) => name.startsWith('_interaction'))).toEqual([]);
     // Same browser, another login_hint: the signed-in user wins, as with the interaction.
-    const again = await provider.handle(new Request(authorizeUrl(provider, { scope: 'openid profile', login_hint: 'bob' }), { headers: { cookie: cookiePairs(first) } }));
+    const again = await provider.handle(
+      new Request(authorizeUrl(provider, { scope: 'openid profile', login_hint: 'bob' }), { headers: { cookie: cookiePairs(first) } }),
+    );
     const code = callback(again).get('code') ?? '';
-    const exchanged = await provider.handle(new Request(provider.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('mock-client', 'mock-secret') },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9002/callback' }),
-    }));
+    const exchanged = await provider.handle(
+      new Request(provider.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('mock-client', 'mock-secret') },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9002/callback' }),
+      }),
+    );
     const tokens = (await exchanged.json()) as { access_token: string; scope: string };
     expect(tokens.scope).toBe('openid profile');
     expect((await provider.lookupAccessToken(tokens.access_token))?.accountId).toBe('alice');
@@ -217,7 +233,14 @@ describe.each(TRANSPORTS)('quirks over %s', (transport) => {
     const response = await fetch(provider.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier, client_id: 'mock-client', client_secret: 'mock-secret' }),
+      body: JSON.stringify({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: codeVerifier,
+        client_id: 'mock-client',
+        client_secret: 'mock-secret',
+      }),
     });
     expect(response.status).toBe(200);
     expect(typeof ((await response.json()) as Record<string, unknown>).access_token).toBe('string');
@@ -227,7 +250,9 @@ describe.each(TRANSPORTS)('quirks over %s', (transport) => {
     const { provider, fetch } = await providerFor(transport);
     open.push(provider);
     const response = await fetch(provider.tokenUrl, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'mock-client', client_secret: 'mock-secret' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'mock-client', client_secret: 'mock-secret' }),
     });
     expect(response.status).toBe(400);
   });
@@ -267,7 +292,10 @@ describe.each(TRANSPORTS)('quirks over %s', (transport) => {
 });
 
 it('refuses omitRefreshTokenOnRefresh together with rotateRefreshTokens: true', async () => {
-  await expect(createMockProvider({ rotateRefreshTokens: true, quirks: { omitRefreshTokenOnRefresh: true } })).rejects.toMatchObject({ code: 'MOCK_PROVIDER_OPTIONS', option: 'quirks.omitRefreshTokenOnRefresh' });
+  await expect(createMockProvider({ rotateRefreshTokens: true, quirks: { omitRefreshTokenOnRefresh: true } })).rejects.toMatchObject({
+    code: 'MOCK_PROVIDER_OPTIONS',
+    option: 'quirks.omitRefreshTokenOnRefresh',
+  });
 });
 
 describe('recorded requests', () => {
@@ -275,7 +303,12 @@ describe('recorded requests', () => {
     const provider = await startMockProvider();
     open.push(provider);
     const tokens = await provider.getTokens();
-    await tokenRequest(fetch, provider, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'mock-client', client_secret: 'mock-secret' }, null);
+    await tokenRequest(
+      fetch,
+      provider,
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'mock-client', client_secret: 'mock-secret' },
+      null,
+    );
     await fetch(provider.resourceUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     const serialized = JSON.stringify(provider.requests);
     for (const secret of ['mock-secret', tokens.access_token, tokens.refresh_token!, Buffer.from('mock-client:mock-secret').toString('base64')]) {

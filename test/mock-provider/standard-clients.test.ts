@@ -42,23 +42,33 @@ async function userinfo(fetchFn: typeof fetch, provider: MockProvider, token: st
 }
 
 async function introspect(fetchFn: typeof fetch, provider: MockProvider, token: string, secret = 'mock-secret'): Promise<Answer> {
-  return answer(await fetchFn(provider.introspectionUrl, {
-    method: 'POST',
-    headers: { authorization: basic('mock-client', secret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
-  }));
+  return answer(
+    await fetchFn(provider.introspectionUrl, {
+      method: 'POST',
+      headers: { authorization: basic('mock-client', secret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+    }),
+  );
 }
 
 function authorizeUrl(provider: MockProvider, params: Record<string, string>): string {
   const url = new URL(provider.authorizationUrl);
   url.search = new URLSearchParams({
-    response_type: 'code', client_id: 'mock-client', redirect_uri: 'http://127.0.0.1:9002/callback', state: 'st-42',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
+    response_type: 'code',
+    client_id: 'mock-client',
+    redirect_uri: 'http://127.0.0.1:9002/callback',
+    state: 'st-42',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    ...params,
   }).toString();
   return url.href;
 }
 
-const USER = { id: 'mock-user', claims: { name: 'Mock User', email: 'mock-user@example.com', email_verified: true, preferred_username: 'mock-user', locale: 'fr' } };
+const USER = {
+  id: 'mock-user',
+  claims: { name: 'Mock User', email: 'mock-user@example.com', email_verified: true, preferred_username: 'mock-user', locale: 'fr' },
+};
 
 describe.each(TRANSPORTS)('userinfo with JWT access tokens (%s)', (transport) => {
   it('answers userinfo with sub and the claims the granted scopes release, as for an opaque token', async () => {
@@ -77,7 +87,12 @@ describe.each(TRANSPORTS)('userinfo with JWT access tokens (%s)', (transport) =>
     const { provider, fetch } = await setup(transport, { accessTokenFormat: 'jwt', users: [USER] });
     const profile = await provider.getTokens({ scope: 'openid profile' });
     const bare = await provider.getTokens({ scope: 'openid' });
-    expect((await userinfo(fetch, provider, profile.access_token)).body).toEqual({ sub: 'mock-user', name: 'Mock User', preferred_username: 'mock-user', locale: 'fr' });
+    expect((await userinfo(fetch, provider, profile.access_token)).body).toEqual({
+      sub: 'mock-user',
+      name: 'Mock User',
+      preferred_username: 'mock-user',
+      locale: 'fr',
+    });
     expect((await userinfo(fetch, provider, bare.access_token)).body).toEqual({ sub: 'mock-user' });
   });
 
@@ -143,7 +158,9 @@ describe('userinfo with JWT access tokens', () => {
     const provider = await createMockProvider({ accessTokenFormat: 'jwt' });
     open.push(provider);
     const tokens = await provider.getTokens({ scope: 'openid' });
-    const result = await answer(await provider.fetch(`${provider.userinfoUrl}?scope=openid%20email`, { headers: { authorization: `Bearer ${tokens.access_token}` } }));
+    const result = await answer(
+      await provider.fetch(`${provider.userinfoUrl}?scope=openid%20email`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    );
     expect(result.status).toBe(403);
     expect(result.challenge).toContain('scope="email"');
   });
@@ -156,7 +173,13 @@ describe.each(TRANSPORTS)('introspection of JWT access tokens (%s)', (transport)
     const active = await introspect(fetch, provider, tokens.access_token);
     expect(active.status).toBe(200);
     expect(active.body).toMatchObject({
-      active: true, scope: 'openid email', client_id: 'mock-client', sub: 'mock-user', iss: provider.issuer, aud: provider.resourceUrl, token_type: 'Bearer',
+      active: true,
+      scope: 'openid email',
+      client_id: 'mock-client',
+      sub: 'mock-user',
+      iss: provider.issuer,
+      aud: provider.resourceUrl,
+      token_type: 'Bearer',
     });
     const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
     expect(active.body.exp).toBe(claims.exp);
@@ -211,7 +234,10 @@ describe('unknown scopes', () => {
   it('makes getTokens() fail with MOCK_PROVIDER naming invalid_scope', async () => {
     const provider = await createMockProvider();
     open.push(provider);
-    await expect(provider.getTokens({ scope: 'openid admin:all' })).rejects.toMatchObject({ code: 'MOCK_PROVIDER', message: expect.stringContaining('invalid_scope') });
+    await expect(provider.getTokens({ scope: 'openid admin:all' })).rejects.toMatchObject({
+      code: 'MOCK_PROVIDER',
+      message: expect.stringContaining('invalid_scope'),
+    });
   });
 
   it('accepts scopes from options.scopes, from declared clients and from clients registered at runtime', async () => {
@@ -229,7 +255,9 @@ describe('unknown scopes', () => {
   it('shows the engine error page, not a redirect, when the redirect URI is not registered', async () => {
     const provider = await createMockProvider();
     open.push(provider);
-    const response = await provider.fetch(authorizeUrl(provider, { scope: 'openid admin:all', redirect_uri: 'https://evil.example/callback' }), { redirect: 'manual' });
+    const response = await provider.fetch(authorizeUrl(provider, { scope: 'openid admin:all', redirect_uri: 'https://evil.example/callback' }), {
+      redirect: 'manual',
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).toContain('redirect_uri');
@@ -266,7 +294,10 @@ describe('ad-hoc users on the login form', () => {
     const provider = await startMockProvider({ login: 'form', users: [{ id: 'bob' }] });
     open.push(provider);
     const start = await fetch(authorizeUrl(provider, { scope: 'openid' }), { redirect: 'manual' });
-    const cookie = start.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+    const cookie = start.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0])
+      .join('; ');
     const interaction = new URL(start.headers.get('location') ?? '', provider.issuer);
     const page = await (await fetch(interaction, { headers: { cookie } })).text();
     expect(page).toContain('<option value="bob">');
@@ -285,7 +316,10 @@ describe('ad-hoc users on the login form', () => {
     const provider = await startMockProvider({ login: 'form', users: [{ id: 'bob' }] });
     open.push(provider);
     const start = await fetch(authorizeUrl(provider, { scope: 'openid' }), { redirect: 'manual' });
-    const cookie = start.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+    const cookie = start.headers
+      .getSetCookie()
+      .map((header) => header.split(';')[0])
+      .join('; ');
     const interaction = new URL(start.headers.get('location') ?? '', provider.issuer);
     const posted = await fetch(`${interaction.href}/login`, {
       method: 'POST',

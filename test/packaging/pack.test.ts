@@ -68,39 +68,60 @@ describe('packaging (slow: npm pack + npm install)', () => {
   beforeAll(async () => {
     fullConsumer = project('consumer-full', ['msw@3', 'nock@15', 'vitest@5', 'typescript@5.9', '@types/node@22']);
     const dir = await fullConsumer;
-    await writeFile(join(dir, 'index.ts'), [
-      "import * as root from 'oauth2-testkit';",
-      "import { createMockProvider, startMockProvider, type MockProvider } from 'oauth2-testkit/mock-provider';",
-      "import { mockProviderHandlers, withBearer } from 'oauth2-testkit/msw';",
-      "import { interceptMockProvider, withBearer as nockWithBearer } from 'oauth2-testkit/nock';",
-      "import { test, mockProviderFixtures, type MockProviderFixtures } from 'oauth2-testkit/vitest';",
-      'export const surface = [root, createMockProvider, startMockProvider, mockProviderHandlers, withBearer, interceptMockProvider, nockWithBearer, test, mockProviderFixtures];',
-      'export type Surface = [MockProvider, MockProviderFixtures];',
-    ].join('\n'));
+    await writeFile(
+      join(dir, 'index.ts'),
+      [
+        "import * as root from 'oauth2-testkit';",
+        "import { createMockProvider, startMockProvider, type MockProvider } from 'oauth2-testkit/mock-provider';",
+        "import { mockProviderHandlers, withBearer } from 'oauth2-testkit/msw';",
+        "import { interceptMockProvider, withBearer as nockWithBearer } from 'oauth2-testkit/nock';",
+        "import { test, mockProviderFixtures, type MockProviderFixtures } from 'oauth2-testkit/vitest';",
+        'export const surface = [root, createMockProvider, startMockProvider, mockProviderHandlers, withBearer, interceptMockProvider, nockWithBearer, test, mockProviderFixtures];',
+        'export type Surface = [MockProvider, MockProviderFixtures];',
+      ].join('\n'),
+    );
   }, SLOW);
 
   async function typecheck(skipLibCheck: boolean): Promise<string> {
     const dir = await fullConsumer;
-    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2023', strict: true, noEmit: true, skipLibCheck, types: ['node'] }, include: ['index.ts'] }));
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2023', strict: true, noEmit: true, skipLibCheck, types: ['node'] },
+        include: ['index.ts'],
+      }),
+    );
     return run(process.execPath, [join(dir, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, env }).then(
       () => '',
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );
   }
 
-  it('type-checks every subpath export in a strict NodeNext consumer with the optional peers installed (skipLibCheck)', async () => {
-    expect(await typecheck(true)).toBe('');
-  }, SLOW);
+  it(
+    'type-checks every subpath export in a strict NodeNext consumer with the optional peers installed (skipLibCheck)',
+    async () => {
+      expect(await typecheck(true)).toBe('');
+    },
+    SLOW,
+  );
 
   // The public declarations must not lean on typings oidc-provider does not ship (the engine is typed structurally).
-  it('type-checks the published declarations themselves (no skipLibCheck)', async () => {
-    expect(await typecheck(false)).toBe('');
-  }, SLOW);
+  it(
+    'type-checks the published declarations themselves (no skipLibCheck)',
+    async () => {
+      expect(await typecheck(false)).toBe('');
+    },
+    SLOW,
+  );
 
-  it('runs the published fixtures under vitest, loading neither msw nor nock for mockProvider and tokens', async () => {
-    const dir = await fullConsumer;
-    // Every node process (vitest and its workers) records the packages whose files it loads into spy-<pid>.txt.
-    await writeFile(join(dir, 'spy.mjs'), `
+  it(
+    'runs the published fixtures under vitest, loading neither msw nor nock for mockProvider and tokens',
+    async () => {
+      const dir = await fullConsumer;
+      // Every node process (vitest and its workers) records the packages whose files it loads into spy-<pid>.txt.
+      await writeFile(
+        join(dir, 'spy.mjs'),
+        `
       import { registerHooks } from 'node:module';
       import { appendFileSync } from 'node:fs';
       const seen = new Set();
@@ -113,41 +134,56 @@ describe('packaging (slow: npm pack + npm install)', () => {
         }
         return next(url, context);
       } });
-    `);
-    await writeFile(join(dir, 'consumer.test.ts'), [
-      "import { test } from 'oauth2-testkit/vitest';",
-      "test('gets a token the provider accepts', async ({ mockProvider, tokens, expect }) => {",
-      "  const me = await fetch(mockProvider.resourceUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });",
-      '  expect(me.status).toBe(200);',
-      '});',
-    ].join('\n'));
-    await run(process.execPath, [join(dir, 'node_modules/vitest/vitest.mjs'), 'run', 'consumer.test.ts'], {
-      cwd: dir,
-      env: { ...env, NODE_OPTIONS: `--import=${join(dir, 'spy.mjs')}` },
-      timeout: 120_000,
-    });
-    const seen = new Set<string>();
-    for (const file of (await readdir(dir)).filter((entry) => entry.startsWith('spy-'))) {
-      for (const name of (await readFile(join(dir, file), 'utf8')).split('\n')) if (name !== '') seen.add(name);
-    }
-    expect(seen).toContain('oauth2-testkit');
-    expect(seen).toContain('vitest');
-    expect(seen).not.toContain('msw');
-    expect(seen).not.toContain('nock');
-  }, SLOW);
+    `,
+      );
+      await writeFile(
+        join(dir, 'consumer.test.ts'),
+        [
+          "import { test } from 'oauth2-testkit/vitest';",
+          "test('gets a token the provider accepts', async ({ mockProvider, tokens, expect }) => {",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the source of a test file, template literal included.
+          '  const me = await fetch(mockProvider.resourceUrl, { headers: { authorization: `Bearer ${tokens.access_token}` } });',
+          '  expect(me.status).toBe(200);',
+          '});',
+        ].join('\n'),
+      );
+      await run(process.execPath, [join(dir, 'node_modules/vitest/vitest.mjs'), 'run', 'consumer.test.ts'], {
+        cwd: dir,
+        env: { ...env, NODE_OPTIONS: `--import=${join(dir, 'spy.mjs')}` },
+        timeout: 120_000,
+      });
+      const seen = new Set<string>();
+      for (const file of (await readdir(dir)).filter((entry) => entry.startsWith('spy-'))) {
+        for (const name of (await readFile(join(dir, file), 'utf8')).split('\n')) if (name !== '') seen.add(name);
+      }
+      expect(seen).toContain('oauth2-testkit');
+      expect(seen).toContain('vitest');
+      expect(seen).not.toContain('msw');
+      expect(seen).not.toContain('nock');
+    },
+    SLOW,
+  );
 
-  it('loads none of msw, nock or vitest when importing the root or mock-provider exports', async () => {
-    const dir = await fullConsumer;
-    for (const specifier of ['oauth2-testkit', 'oauth2-testkit/mock-provider']) {
-      const imports = JSON.parse((await node(dir, IMPORT_SPY(specifier))).stdout) as string[];
-      expect(imports).toContain('oauth2-testkit');
-      expect(imports).toEqual(expect.not.arrayContaining(['msw', 'nock', 'vitest']));
-    }
-  }, SLOW);
+  it(
+    'loads none of msw, nock or vitest when importing the root or mock-provider exports',
+    async () => {
+      const dir = await fullConsumer;
+      for (const specifier of ['oauth2-testkit', 'oauth2-testkit/mock-provider']) {
+        const imports = JSON.parse((await node(dir, IMPORT_SPY(specifier))).stdout) as string[];
+        expect(imports).toContain('oauth2-testkit');
+        expect(imports).toEqual(expect.not.arrayContaining(['msw', 'nock', 'vitest']));
+      }
+    },
+    SLOW,
+  );
 
-  it('runs the root and mock-provider exports without msw, nock or vitest installed', async () => {
-    const dir = await project('consumer-bare', []);
-    const { stdout } = await node(dir, `
+  it(
+    'runs the root and mock-provider exports without msw, nock or vitest installed',
+    async () => {
+      const dir = await project('consumer-bare', []);
+      const { stdout } = await node(
+        dir,
+        `
       import * as root from 'oauth2-testkit';
       import { startMockProvider } from 'oauth2-testkit/mock-provider';
       const provider = await startMockProvider();
@@ -158,11 +194,14 @@ describe('packaging (slow: npm pack + npm install)', () => {
       } finally {
         await provider.close();
       }
-    `);
-    const result = JSON.parse(stdout) as { rootExports: number; issuer: string; status: number; tokenType: string };
-    expect(result).toMatchObject({ status: 200, tokenType: 'Bearer' });
-    expect(result.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(result.rootExports).toBeGreaterThan(0);
-    await expect(node(dir, "await import('oauth2-testkit/msw');")).rejects.toThrow(/Cannot find package 'msw'/);
-  }, SLOW);
+    `,
+      );
+      const result = JSON.parse(stdout) as { rootExports: number; issuer: string; status: number; tokenType: string };
+      expect(result).toMatchObject({ status: 200, tokenType: 'Bearer' });
+      expect(result.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(result.rootExports).toBeGreaterThan(0);
+      await expect(node(dir, "await import('oauth2-testkit/msw');")).rejects.toThrow(/Cannot find package 'msw'/);
+    },
+    SLOW,
+  );
 });

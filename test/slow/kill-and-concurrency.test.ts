@@ -40,27 +40,31 @@ describe('oauth2 --mock under kill -9', () => {
   // Kill points spread over a whole run (start-up, mock start, login, exchange, write): 0 to 1.5 s.
   const points = Array.from({ length: KILL_RUNS }, (_, run) => ({ run, delayMs: Math.floor(next() * 1500) }));
 
-  it.each(points.map((point) => [point.run, point.delayMs]))('run %i killed after %i ms leaves the config whole', async (_run, delayMs) => {
-    const { dir, configPath, cacheDir } = await project();
-    const before = await readFile(configPath, 'utf8');
-    const cli = startCli(['oauth2', '--mock', '--config-path', configPath], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
-    const timer = setTimeout(() => cli.kill('SIGKILL'), delayMs);
-    const result = await cli.done;
-    clearTimeout(timer);
-    outputs.push(result.stdout, result.stderr);
-    const after = await readFile(configPath, 'utf8');
-    endings[after === before ? 'untouched' : 'written']++;
-    if (after !== before) {
-      const written = JSON.parse(after) as { testAccounts: Record<string, Record<string, unknown>> };
-      expect(written.testAccounts.mock).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
-      expect(written.testAccounts.development).toEqual(JSON.parse(before).testAccounts.development);
-    }
-    // A run that finished exited 0; a killed one has no code. Never a failure of its own.
-    expect(result.code === 0 || result.code === null, result.stderr).toBe(true);
-    // The atomic write's temporary file never replaces the config half-written; at most one may stay behind.
-    const strays = (await readdir(dir)).filter((name) => name.startsWith('.unito.json.') && !name.endsWith('.lock'));
-    expect(strays.length).toBeLessThanOrEqual(1);
-  }, 30_000);
+  it.each(points.map((point) => [point.run, point.delayMs]))(
+    'run %i killed after %i ms leaves the config whole',
+    async (_run, delayMs) => {
+      const { dir, configPath, cacheDir } = await project();
+      const before = await readFile(configPath, 'utf8');
+      const cli = startCli(['oauth2', '--mock', '--config-path', configPath], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+      const timer = setTimeout(() => cli.kill('SIGKILL'), delayMs);
+      const result = await cli.done;
+      clearTimeout(timer);
+      outputs.push(result.stdout, result.stderr);
+      const after = await readFile(configPath, 'utf8');
+      endings[after === before ? 'untouched' : 'written']++;
+      if (after !== before) {
+        const written = JSON.parse(after) as { testAccounts: Record<string, Record<string, unknown>> };
+        expect(written.testAccounts.mock).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
+        expect(written.testAccounts.development).toEqual(JSON.parse(before).testAccounts.development);
+      }
+      // A run that finished exited 0; a killed one has no code. Never a failure of its own.
+      expect(result.code === 0 || result.code === null, result.stderr).toBe(true);
+      // The atomic write's temporary file never replaces the config half-written; at most one may stay behind.
+      const strays = (await readdir(dir)).filter((name) => name.startsWith('.unito.json.') && !name.endsWith('.lock'));
+      expect(strays.length).toBeLessThanOrEqual(1);
+    },
+    30_000,
+  );
 
   it('killed some runs before the write and let others write', () => {
     expect(endings.untouched).toBeGreaterThan(0);
@@ -71,8 +75,12 @@ describe('oauth2 --mock under kill -9', () => {
 describe('oauth2 --mock run concurrently on one config', () => {
   it(`keeps every account that ${CONCURRENT_RUNS} concurrent runs wrote, and the others say the config is locked`, async () => {
     const { configPath, cacheDir } = await project();
-    const runs = Array.from({ length: CONCURRENT_RUNS }, (_, i) =>
-      startCli(['oauth2', '--mock', '--config-path', configPath, '--test-account', `mock-${i}`, '--json'], { env: { OAUTH2_TESTKIT_CACHE_DIR: `${cacheDir}-${i}` } }).done,
+    const runs = Array.from(
+      { length: CONCURRENT_RUNS },
+      (_, i) =>
+        startCli(['oauth2', '--mock', '--config-path', configPath, '--test-account', `mock-${i}`, '--json'], {
+          env: { OAUTH2_TESTKIT_CACHE_DIR: `${cacheDir}-${i}` },
+        }).done,
     );
     const results = await Promise.all(runs);
     for (const result of results) outputs.push(result.stdout, result.stderr);

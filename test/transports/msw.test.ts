@@ -24,7 +24,14 @@ const msw: TransportAdapter = {
     return provider;
   },
   guardIssues(target) {
-    server.use(http.get(`${API}/issues`, withBearer(target, ({ user, token }) => HttpResponse.json({ owner: user.id, scopes: token.scopes, name: user.claims.name }), { requiredScopes: ['read:issues'] })));
+    server.use(
+      http.get(
+        `${API}/issues`,
+        withBearer(target, ({ user, token }) => HttpResponse.json({ owner: user.id, scopes: token.scopes, name: user.claims.name }), {
+          requiredScopes: ['read:issues'],
+        }),
+      ),
+    );
   },
   observe(onRequest) {
     const listener = ({ request }: { request: Request }): void => onRequest(request.url);

@@ -24,7 +24,12 @@ const nockAdapter: TransportAdapter = {
     return provider;
   },
   guardIssues(target) {
-    nock(API).persist().get('/issues').reply(withBearer(target, ({ user, token }) => [200, { owner: user.id, scopes: token.scopes, name: user.claims.name }], { requiredScopes: ['read:issues'] }));
+    nock(API)
+      .persist()
+      .get('/issues')
+      .reply(
+        withBearer(target, ({ user, token }) => [200, { owner: user.id, scopes: token.scopes, name: user.claims.name }], { requiredScopes: ['read:issues'] }),
+      );
   },
   observe(onRequest) {
     const listener = (request: Request): void => onRequest(request.url);

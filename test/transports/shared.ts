@@ -34,7 +34,12 @@ interface SharedScenario {
 function authorizeUrl(provider: MockProvider, state?: string): URL {
   const url = new URL(provider.authorizationUrl);
   url.search = new URLSearchParams({
-    response_type: 'code', client_id: 'mock-client', redirect_uri: 'http://127.0.0.1/callback', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', scope: 'openid',
+    response_type: 'code',
+    client_id: 'mock-client',
+    redirect_uri: 'http://127.0.0.1/callback',
+    code_challenge: 'x'.repeat(43),
+    code_challenge_method: 'S256',
+    scope: 'openid',
     ...(state === undefined ? {} : { state }),
   }).toString();
   return url;
@@ -59,7 +64,9 @@ const handlerScenarios: SharedScenario[] = [
       expect(response.status).toBeGreaterThanOrEqual(300);
       expect(response.headers.get('location')).toMatch(/^\/interaction\//);
       expect(response.headers.getSetCookie().length).toBeGreaterThanOrEqual(2);
-      expect(response.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(direct.headers.getSetCookie().map((cookie) => cookie.split('=')[0]));
+      expect(response.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(
+        direct.headers.getSetCookie().map((cookie) => cookie.split('=')[0]),
+      );
     },
   },
   {
@@ -146,7 +153,9 @@ const withBearerScenarios: SharedScenario[] = [
       const response = await fetch(`${API}/issues`, { headers });
       const resource = await fetch(provider.resourceUrl, { headers });
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="mock-provider", error="invalid_token", error_description="The access token expired."');
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="mock-provider", error="invalid_token", error_description="The access token expired."',
+      );
       expect(response.headers.get('www-authenticate')).toBe(resource.headers.get('www-authenticate'));
       expect(await response.json()).toEqual(await resource.json());
     },
@@ -159,7 +168,9 @@ const withBearerScenarios: SharedScenario[] = [
       const response = await fetch(`${API}/issues`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
       expect(response.status).toBe(403);
       expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="mock-provider", error="insufficient_scope", error_description="The access token lacks scope read:issues.", scope="read:issues"');
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="mock-provider", error="insufficient_scope", error_description="The access token lacks scope read:issues.", scope="read:issues"',
+      );
     },
   },
 ];

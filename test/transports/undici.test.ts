@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
-import { interceptMockProvider, withBearer, type DispatchHandler, type DispatchOptions, type Dispatcher, type InterceptOptions, type UndiciInterception } from '../../src/undici/index.js';
+import {
+  interceptMockProvider,
+  withBearer,
+  type DispatchHandler,
+  type DispatchOptions,
+  type Dispatcher,
+  type InterceptOptions,
+  type UndiciInterception,
+} from '../../src/undici/index.js';
 import { test as fixtureTest } from '../../src/vitest/index.js';
 import { API, describeSharedRuns, type TransportAdapter } from './shared.js';
 
@@ -26,7 +34,13 @@ afterEach(async () => {
 /** Installs (or reinstalls, keeping the slot's previous dispatcher) the interception of `target` with these options. */
 function install(target: MockProvider, options: InterceptOptions = {}): UndiciInterception {
   interception?.restore();
-  const observed = { issuer: target.issuer, handle: (request: Request) => { for (const listener of listeners) listener(request.url); return target.handle(request); } };
+  const observed = {
+    issuer: target.issuer,
+    handle: (request: Request) => {
+      for (const listener of listeners) listener(request.url);
+      return target.handle(request);
+    },
+  };
   interception = interceptMockProvider(observed, { onUnhandledRequest: 'error', ...options });
   return interception;
 }
@@ -43,9 +57,14 @@ const undiciAdapter = {
   guardIssues(target: MockProvider) {
     install(target, {
       routes: {
-        [API]: withBearer(target, ({ request, user, token }) => new URL(request.url).pathname === '/issues'
-          ? Response.json({ owner: user.id, scopes: token.scopes, name: user.claims.name })
-          : new Response('not found', { status: 404 }), { requiredScopes: ['read:issues'] }),
+        [API]: withBearer(
+          target,
+          ({ request, user, token }) =>
+            new URL(request.url).pathname === '/issues'
+              ? Response.json({ owner: user.id, scopes: token.scopes, name: user.claims.name })
+              : new Response('not found', { status: 404 }),
+          { requiredScopes: ['read:issues'] },
+        ),
       },
     });
   },
@@ -80,7 +99,9 @@ function fakeDispatcher(text: string): Dispatcher & { seen: string[] } {
 function useDispatcher(dispatcher: Dispatcher): void {
   const before = slot[SLOT];
   slot[SLOT] = dispatcher;
-  cleanups.push(() => { slot[SLOT] = before; });
+  cleanups.push(() => {
+    slot[SLOT] = before;
+  });
 }
 
 describe('interceptMockProvider at the dispatcher only', () => {
@@ -111,10 +132,19 @@ describe('interceptMockProvider at the dispatcher only', () => {
     expect(user.seen).toEqual(['GET https://allowed.test/']);
   });
 
-  it('sends every origin given in origins (what presets add) to the provider\'s handle()', async () => {
+  it("sends every origin given in origins (what presets add) to the provider's handle()", async () => {
     const seen: string[] = [];
-    const presetLike = { issuer: 'https://login.preset.test', handle: async (request: Request) => { seen.push(request.url); return new Response('ok'); } };
-    interception = interceptMockProvider(presetLike, { origins: ['https://login.preset.test', 'https://api.preset.test/ignored-path'], onUnhandledRequest: 'error' });
+    const presetLike = {
+      issuer: 'https://login.preset.test',
+      handle: async (request: Request) => {
+        seen.push(request.url);
+        return new Response('ok');
+      },
+    };
+    interception = interceptMockProvider(presetLike, {
+      origins: ['https://login.preset.test', 'https://api.preset.test/ignored-path'],
+      onUnhandledRequest: 'error',
+    });
     expect(interception.origins).toEqual(['https://login.preset.test', 'https://api.preset.test']);
     expect(await (await fetch('https://api.preset.test/v1/me')).text()).toBe('ok');
     expect(await (await fetch('https://login.preset.test/oauth/token', { method: 'POST' })).text()).toBe('ok');
@@ -142,7 +172,10 @@ describe('interceptMockProvider at the dispatcher only', () => {
     useDispatcher(user);
     const first = await createMockProvider({ issuer: 'https://first.test' });
     const second = await createMockProvider({ issuer: 'https://second.test' });
-    cleanups.push(() => first.close(), () => second.close());
+    cleanups.push(
+      () => first.close(),
+      () => second.close(),
+    );
     const outer = interceptMockProvider(first);
     const inner = interceptMockProvider(second);
     expect((await fetch(`${first.issuer}/jwks`)).status).toBe(200);
@@ -162,7 +195,9 @@ describe('interceptMockProvider at the dispatcher only', () => {
     const before = slot[SLOT];
     const foreign = fakeDispatcher('foreign');
     slot[SLOT] = foreign;
-    expect(() => handle.restore()).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('Put that dispatcher back first') }));
+    expect(() => handle.restore()).toThrow(
+      expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('Put that dispatcher back first') }),
+    );
     slot[SLOT] = before;
     handle.restore();
     expect(slot[SLOT]).not.toBe(handle.dispatcher);
@@ -173,7 +208,12 @@ describe('interceptMockProvider at the dispatcher only', () => {
     provider = served;
     const handle = interceptMockProvider(served, { onUnhandledRequest: 'error' });
     const seen: string[] = [];
-    slot[SLOT] = { dispatch: (options, handler) => { seen.push(options.path); return handle.dispatcher.dispatch(options, handler); } };
+    slot[SLOT] = {
+      dispatch: (options, handler) => {
+        seen.push(options.path);
+        return handle.dispatcher.dispatch(options, handler);
+      },
+    };
     expect((await fetch(served.jwksUrl)).status).toBe(200);
     expect(seen).toEqual(['/jwks']);
     slot[SLOT] = handle.dispatcher; // the user takes theirs off first, then restores ours
@@ -185,14 +225,24 @@ describe('interceptMockProvider at the dispatcher only', () => {
     ['a Uint8Array', () => new TextEncoder().encode('grant_type=client_credentials&scope=openid')],
     ['a Buffer', () => Buffer.from('grant_type=client_credentials&scope=openid')],
     ['URLSearchParams', () => new URLSearchParams({ grant_type: 'client_credentials', scope: 'openid' })],
-    ['a ReadableStream', () => Readable.toWeb(Readable.from([Buffer.from('grant_type=client_'), Buffer.from('credentials&scope=openid')])) as ReadableStream, { duplex: 'half' } as RequestInit],
+    [
+      'a ReadableStream',
+      () => Readable.toWeb(Readable.from([Buffer.from('grant_type=client_'), Buffer.from('credentials&scope=openid')])) as ReadableStream,
+      { duplex: 'half' } as RequestInit,
+    ],
     ['a Blob', () => new Blob(['grant_type=client_credentials&scope=openid'])],
   ];
   it.each(bodies)('hands the engine a request body given as %s intact', async (_name, body, extra) => {
     const served = await serve();
     const seen: string[] = [];
     const handle = served.handle.bind(served);
-    install({ ...served, handle: async (request: Request) => { seen.push(await request.clone().text()); return handle(request); } } as MockProvider);
+    install({
+      ...served,
+      handle: async (request: Request) => {
+        seen.push(await request.clone().text());
+        return handle(request);
+      },
+    } as MockProvider);
     await fetch(served.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(), ...extra });
     expect(seen).toEqual(['grant_type=client_credentials&scope=openid']);
   });
@@ -200,14 +250,24 @@ describe('interceptMockProvider at the dispatcher only', () => {
   it('hands the engine FormData serialised by fetch as multipart', async () => {
     const served = await serve();
     const seen: string[] = [];
-    install({ issuer: served.issuer, handle: async (request: Request) => { seen.push(String((await request.formData()).get('scope'))); return new Response(null, { status: 204 }); } } as MockProvider);
+    install({
+      issuer: served.issuer,
+      handle: async (request: Request) => {
+        seen.push(String((await request.formData()).get('scope')));
+        return new Response(null, { status: 204 });
+      },
+    } as MockProvider);
     const form = new FormData();
     form.set('scope', 'openid read:issues');
     expect((await fetch(served.tokenUrl, { method: 'POST', body: form })).status).toBe(204);
     expect(seen).toEqual(['openid read:issues']);
   });
 
-  it.each([['HEAD', 200], ['GET', 204], ['GET', 304]] as const)('gives fetch no body for %s with status %i even when the handler returns one', async (method, status) => {
+  it.each([
+    ['HEAD', 200],
+    ['GET', 204],
+    ['GET', 304],
+  ] as const)('gives fetch no body for %s with status %i even when the handler returns one', async (method, status) => {
     const served = await serve();
     install({ issuer: served.issuer, handle: async () => new Response(status === 200 ? 'ignored' : null, { status }) } as unknown as MockProvider);
     const response = await fetch(served.issuer, { method });
@@ -217,9 +277,13 @@ describe('interceptMockProvider at the dispatcher only', () => {
 
   it('leaves redirects to fetch: followed by default, handed back with redirect manual', async () => {
     const served = await serve();
-    install({ issuer: served.issuer, handle: async (request: Request) => new URL(request.url).pathname === '/from'
-      ? new Response(null, { status: 302, headers: { location: '/to' } })
-      : new Response(`at ${new URL(request.url).pathname}`) } as unknown as MockProvider);
+    install({
+      issuer: served.issuer,
+      handle: async (request: Request) =>
+        new URL(request.url).pathname === '/from'
+          ? new Response(null, { status: 302, headers: { location: '/to' } })
+          : new Response(`at ${new URL(request.url).pathname}`),
+    } as unknown as MockProvider);
     expect(await (await fetch(`${served.issuer}/from`)).text()).toBe('at /to');
     const manual = await fetch(`${served.issuer}/from`, { redirect: 'manual' });
     expect([manual.status, manual.headers.get('location')]).toEqual([302, '/to']);
@@ -229,7 +293,16 @@ describe('interceptMockProvider at the dispatcher only', () => {
     const served = await serve();
     let release: (() => void) | undefined;
     let answered = false;
-    install({ issuer: served.issuer, handle: () => new Promise<Response>((resolve) => { release = () => { answered = true; resolve(new Response('late')); }; }) } as unknown as MockProvider);
+    install({
+      issuer: served.issuer,
+      handle: () =>
+        new Promise<Response>((resolve) => {
+          release = () => {
+            answered = true;
+            resolve(new Response('late'));
+          };
+        }),
+    } as unknown as MockProvider);
     const controller = new AbortController();
     const pending = fetch(served.issuer, { signal: controller.signal });
     await vi_waitFor(() => release !== undefined);
@@ -242,7 +315,12 @@ describe('interceptMockProvider at the dispatcher only', () => {
   it('reports an engine failure as a network error whose cause names the request and keeps the original error', async () => {
     const served = await serve();
     const boom = new Error('engine exploded');
-    install({ issuer: served.issuer, handle: async () => { throw boom; } } as unknown as MockProvider);
+    install({
+      issuer: served.issuer,
+      handle: async () => {
+        throw boom;
+      },
+    } as unknown as MockProvider);
     const error = await fetch(`${served.tokenUrl}?code=secret-code`, { method: 'POST', body: 'x' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TypeError);
     const cause = (error as TypeError).cause as Error & { code: string };
@@ -259,7 +337,9 @@ describe('interceptMockProvider at the dispatcher only', () => {
     Object.defineProperty(process.versions, 'undici', { ...original, value: '7.10.0' });
     try {
       const before = slot[SLOT];
-      expect(() => interceptMockProvider(served)).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('bundles undici 7.10.0') }));
+      expect(() => interceptMockProvider(served)).toThrow(
+        expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('bundles undici 7.10.0') }),
+      );
       expect(slot[SLOT]).toBe(before);
     } finally {
       if (original !== undefined) Object.defineProperty(process.versions, 'undici', original);
@@ -270,15 +350,21 @@ describe('interceptMockProvider at the dispatcher only', () => {
     const served = await createMockProvider();
     provider = served;
     interception = interceptMockProvider(served);
-    expect(() => interception?.dispatcher.dispatch({ origin: served.issuer, path: '/jwks', method: 'GET' }, { onResponseStart: () => {} })).toThrow(expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('undici 7+ handler') }));
+    expect(() => interception?.dispatcher.dispatch({ origin: served.issuer, path: '/jwks', method: 'GET' }, { onResponseStart: () => {} })).toThrow(
+      expect.objectContaining({ code: 'MOCK_PROVIDER', message: expect.stringContaining('undici 7+ handler') }),
+    );
   });
 
   it('answers 10,000 requests from the engine with no MaxListenersExceededWarning', async () => {
     const served = await serve();
     const warnings: string[] = [];
-    const onWarning = (warning: Error): void => { warnings.push(warning.name); };
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
     process.on('warning', onWarning);
-    cleanups.push(() => { process.off('warning', onWarning); });
+    cleanups.push(() => {
+      process.off('warning', onWarning);
+    });
     let ok = 0;
     const worker = async (): Promise<void> => {
       for (let i = 0; i < 10_000 / 20; i += 1) {
@@ -318,7 +404,10 @@ describe('the undiciProvider vitest fixture', () => {
 
   fixtureTest('guards the user API with withBearer nested over the fixture', async ({ undiciProvider }) => {
     const tokens = await undiciProvider.getTokens({ scope: 'openid' });
-    using _routes = interceptMockProvider(undiciProvider, { origins: [], routes: { [API]: withBearer(undiciProvider, ({ user }) => Response.json({ owner: user.id })) } });
+    using _routes = interceptMockProvider(undiciProvider, {
+      origins: [],
+      routes: { [API]: withBearer(undiciProvider, ({ user }) => Response.json({ owner: user.id })) },
+    });
     expect((await fetch(`${API}/issues`)).status).toBe(401);
     const ok = await fetch(`${API}/issues`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(await ok.json()).toEqual({ owner: 'mock-user' });

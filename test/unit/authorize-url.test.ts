@@ -96,9 +96,9 @@ describe('buildAuthorizeUrl', () => {
   });
 
   it('rejects a relative authorization URL with CONFIG_INVALID', () => {
-    expect(() =>
-      buildAuthorizeUrl({ authorizationUrl: '/authorize', clientId: 'id', redirectUri: 'x', scopes: [], state: 's' }),
-    ).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => buildAuthorizeUrl({ authorizationUrl: '/authorize', clientId: 'id', redirectUri: 'x', scopes: [], state: 's' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
   });
 });
 

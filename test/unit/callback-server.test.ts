@@ -234,7 +234,7 @@ describe('startCallbackServer', () => {
     await closedBySocket;
   });
 
-  it('closes without waiting for the grace once the page is out, with the browser\'s keep-alive connection open', async () => {
+  it("closes without waiting for the grace once the page is out, with the browser's keep-alive connection open", async () => {
     const s = await start();
     const response = await get('/callback', { code: 'abc', state: STATE });
     expect(await response.text()).toContain('Authorization complete');
@@ -245,33 +245,37 @@ describe('startCallbackServer', () => {
   it.each([
     ['is the last request on its connection (what a browser sends)', 0],
     ['has more requests pipelined after it', 3000],
-  ])('lets a denial page still in the socket buffer reach a slow browser when close() follows at once and it %s', async (_, after) => {
-    // The grace that bounds close() fires only when this test advances the fake clock.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const s = await start();
-    // What the flow does: close the server as soon as the wait fails.
-    const closing = s.waitForCallback({ timeoutMs: 60_000 }).catch(() => s.close());
-    const socket = connect(s.port, '127.0.0.1');
-    await new Promise<void>((resolve) => socket.once('connect', resolve));
-    // Megabytes of pipelined pages before the denial, read slowly: its page is still buffered when close() runs.
-    let text = '';
-    const outcome = new Promise<string>((resolve) => {
-      socket.on('close', () => resolve('connection closed before the whole page arrived'));
-      socket.setEncoding('latin1').on('data', (chunk: string) => {
-        text += chunk;
-        if (/access_denied[\s\S]*<\/html>/.test(text)) return resolve('page received');
-        socket.pause();
-        setImmediate(() => socket.resume());
+  ])(
+    'lets a denial page still in the socket buffer reach a slow browser when close() follows at once and it %s',
+    async (_, after) => {
+      // The grace that bounds close() fires only when this test advances the fake clock.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const s = await start();
+      // What the flow does: close the server as soon as the wait fails.
+      const closing = s.waitForCallback({ timeoutMs: 60_000 }).catch(() => s.close());
+      const socket = connect(s.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      // Megabytes of pipelined pages before the denial, read slowly: its page is still buffered when close() runs.
+      let text = '';
+      const outcome = new Promise<string>((resolve) => {
+        socket.on('close', () => resolve('connection closed before the whole page arrived'));
+        socket.setEncoding('latin1').on('data', (chunk: string) => {
+          text += chunk;
+          if (/access_denied[\s\S]*<\/html>/.test(text)) return resolve('page received');
+          socket.pause();
+          setImmediate(() => socket.resume());
+        });
       });
-    });
-    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n\r\n`;
-    socket.write(request('/').repeat(8000) + request(`/callback?error=access_denied&state=${STATE}`) + request('/').repeat(after));
-    expect(await outcome).toBe('page received');
-    // The browser goes away without closing its side cleanly: the grace bounds close().
-    socket.destroy();
-    vi.advanceTimersByTime(CLOSE_GRACE_MS);
-    await closing;
-  }, 30_000);
+      const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\n\r\n`;
+      socket.write(request('/').repeat(8000) + request(`/callback?error=access_denied&state=${STATE}`) + request('/').repeat(after));
+      expect(await outcome).toBe('page received');
+      // The browser goes away without closing its side cleanly: the grace bounds close().
+      socket.destroy();
+      vi.advanceTimersByTime(CLOSE_GRACE_MS);
+      await closing;
+    },
+    30_000,
+  );
 
   it('fails with PORT_IN_USE naming the port (and the CLI OAUTH2_PORT) when the port is taken', async () => {
     const blocker = createServer();

@@ -87,7 +87,15 @@ describe('config files the flow must refuse before reading', () => {
   });
 
   it('refuses a duplicated test account, naming both lines', async () => {
-    const text = ['{', '  "authorizations": [],', '  "testAccounts": {', '    "development": {"accessToken": "a"},', '    "development": {"accessToken": "b"}', '  }', '}'].join('\n');
+    const text = [
+      '{',
+      '  "authorizations": [],',
+      '  "testAccounts": {',
+      '    "development": {"accessToken": "a"},',
+      '    "development": {"accessToken": "b"}',
+      '  }',
+      '}',
+    ].join('\n');
     const error = await testkitError(await write(text));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toMatch(/:5:5: testAccounts\.development: the key "development" appears twice in this object \(first on line 4\)/);
@@ -105,7 +113,8 @@ describe('config files the flow must refuse before reading', () => {
 
   it('lists at most ten schema problems and counts the rest', async () => {
     const config = structuredClone(BASE) as { authorizations: Array<{ oauth2: Record<string, unknown> }> };
-    for (const authorization of config.authorizations) if (authorization.oauth2) authorization.oauth2.scopes = Array.from({ length: 50_000 }, () => ({ name: '' }));
+    for (const authorization of config.authorizations)
+      if (authorization.oauth2) authorization.oauth2.scopes = Array.from({ length: 50_000 }, () => ({ name: '' }));
     const error = await testkitError(await write(JSON.stringify(config)));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toMatch(/… and \d+ more/);

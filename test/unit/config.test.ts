@@ -125,8 +125,20 @@ describe('selectAuthorization', () => {
     ['the --authorization flag wins over development', [oauth2('dev', { development: true }), oauth2('prod')], 'prod', 'prod', []],
     ['the oauth2 one marked development', [oauth2('prod'), custom, oauth2('dev', { development: true })], undefined, 'dev', []],
     ['the only oauth2 one', [custom, oauth2('only')], undefined, 'only', []],
-    ['ambiguous: two oauth2 without development', [oauth2('a'), oauth2('b')], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', 'the authorization to use']],
-    ['ambiguous: two marked development', [oauth2('a', { development: true }), oauth2('b', { development: true })], undefined, 'AUTHORIZATION_NOT_FOUND', ['a (oauth2)', 'b (oauth2)', 'the authorization to use']],
+    [
+      'ambiguous: two oauth2 without development',
+      [oauth2('a'), oauth2('b')],
+      undefined,
+      'AUTHORIZATION_NOT_FOUND',
+      ['a (oauth2)', 'b (oauth2)', 'the authorization to use'],
+    ],
+    [
+      'ambiguous: two marked development',
+      [oauth2('a', { development: true }), oauth2('b', { development: true })],
+      undefined,
+      'AUTHORIZATION_NOT_FOUND',
+      ['a (oauth2)', 'b (oauth2)', 'the authorization to use'],
+    ],
     ['an unknown name', [oauth2('a'), custom], 'zzz', 'AUTHORIZATION_NOT_FOUND', ['"zzz"', 'a (oauth2)', 'apiKey (custom)']],
     ['a named authorization that is not oauth2', [oauth2('a'), custom], 'apiKey', 'AUTHORIZATION_NOT_FOUND', ['"custom"', 'a (oauth2)']],
     ['no oauth2 at all', [custom], undefined, 'AUTHORIZATION_NOT_FOUND', ['No oauth2 authorization', 'apiKey (custom)']],
@@ -155,12 +167,32 @@ describe('selectAuthorization', () => {
     ['scopes given as a string', { scopes: 'read' }, 'authorizations[1].oauth2.scopes', 'must be an array'],
     ['a scope without a name', { scopes: [{ name: 'a' }, { help: 'x' }] }, 'authorizations[1].oauth2.scopes[1].name', 'is required'],
     ['a scope with a numeric name', { scopes: [{ name: 3 }] }, 'authorizations[1].oauth2.scopes[0].name', 'must be a string'],
-    ['an unknown requestContentType', { requestContentType: 'text/plain' }, 'authorizations[1].oauth2.requestContentType', 'must be one of "application/x-www-form-urlencoded", "application/json"'],
+    [
+      'an unknown requestContentType',
+      { requestContentType: 'text/plain' },
+      'authorizations[1].oauth2.requestContentType',
+      'must be one of "application/x-www-form-urlencoded", "application/json"',
+    ],
     ['an unknown responseContentType', { responseContentType: 'xml' }, 'authorizations[1].oauth2.responseContentType', 'must be one of'],
     ['a grantType that is not a string', { grantType: 1 }, 'authorizations[1].oauth2.grantType', 'must be a string'],
-    ['a header that is not a string', { tokenRequestParameters: { header: { 'X-Api-Version': 2 } } }, 'authorizations[1].oauth2.tokenRequestParameters.header["X-Api-Version"]', 'must be a string'],
-    ['a body value that is an object', { refreshRequestParameters: { body: { audience: {} } } }, 'authorizations[1].oauth2.refreshRequestParameters.body.audience', 'must be a string, a number or a boolean'],
-    ['a "headers" typo', { tokenRequestParameters: { headers: {} } }, 'authorizations[1].oauth2.tokenRequestParameters.headers', 'is not allowed here (expected only header, body)'],
+    [
+      'a header that is not a string',
+      { tokenRequestParameters: { header: { 'X-Api-Version': 2 } } },
+      'authorizations[1].oauth2.tokenRequestParameters.header["X-Api-Version"]',
+      'must be a string',
+    ],
+    [
+      'a body value that is an object',
+      { refreshRequestParameters: { body: { audience: {} } } },
+      'authorizations[1].oauth2.refreshRequestParameters.body.audience',
+      'must be a string, a number or a boolean',
+    ],
+    [
+      'a "headers" typo',
+      { tokenRequestParameters: { headers: {} } },
+      'authorizations[1].oauth2.tokenRequestParameters.headers',
+      'is not allowed here (expected only header, body)',
+    ],
   ])('names the JSON path of %s', (_case, change, path, expectation) => {
     const config: UnitoConfig = { authorizations: [{ name: 'apiKey', method: 'custom' }, oauth2('main', {}, change)] };
     let error: unknown;
@@ -224,7 +256,10 @@ describe('getTestAccount', () => {
 describe('fixtures/invalid', () => {
   const expectations: Record<string, [TestkitErrorCode, string]> = {
     'not-json.json': ['CONFIG_PARSE', ':1:1:'],
-    'trailing-comma.json': ['CONFIG_PARSE', ':11:7: invalid JSON: a property name in double quotes was expected (trailing commas are not allowed) (in authorizations[0].oauth2)'],
+    'trailing-comma.json': [
+      'CONFIG_PARSE',
+      ':11:7: invalid JSON: a property name in double quotes was expected (trailing commas are not allowed) (in authorizations[0].oauth2)',
+    ],
     'comment.json': ['CONFIG_PARSE', ':2:3: invalid JSON: comments are not allowed. Fix'],
     'top-level-array.json': ['CONFIG_INVALID', 'top level'],
     'missing-client-id.json': ['CONFIG_INVALID', 'authorizations[0].oauth2.clientId is required'],

@@ -14,7 +14,17 @@ export interface HostileConfig {
 
 export const SECRET_MARKER = 'A-SECRET-104-zq9';
 
-const OAUTH2_KEYS = ['clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl', 'scopes', 'grantType', 'requestContentType', 'tokenRequestParameters', 'refreshRequestParameters'];
+const OAUTH2_KEYS = [
+  'clientId',
+  'clientSecret',
+  'authorizationUrl',
+  'tokenUrl',
+  'scopes',
+  'grantType',
+  'requestContentType',
+  'tokenRequestParameters',
+  'refreshRequestParameters',
+];
 const WRONG_VALUES: Array<[string, unknown]> = [
   ['null', null],
   ['number', 42],
@@ -64,21 +74,81 @@ export function hostileConfigs(base: Record<string, unknown>): HostileConfig[] {
     for (const [label, value] of WRONG_VALUES) {
       const required = ['clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl'].includes(key);
       const expect = required || label === 'null' || label === 'number' || label === 'boolean' ? 'refused' : 'either';
-      add(`oauth2.${key} as ${label}`, variant((c) => void ((c.authorizations[0]?.oauth2 as Record<string, unknown>)[key] = value)), expect);
+      add(
+        `oauth2.${key} as ${label}`,
+        variant((c) => {
+          (c.authorizations[0]?.oauth2 as Record<string, unknown>)[key] = value;
+        }),
+        expect,
+      );
     }
   }
-  add('oauth2 block missing', variant((c) => void delete c.authorizations[0]?.oauth2));
-  add('oauth2 block as a string', variant((c) => void ((c.authorizations[0] as Record<string, unknown>).oauth2 = 'oauth2')));
-  add('authorizations as an object', variant((c) => void ((c as Record<string, unknown>).authorizations = {})));
-  add('authorizations as null', variant((c) => void ((c as Record<string, unknown>).authorizations = null)));
-  add('a scope without name', variant((c) => void ((c.authorizations[0]?.oauth2 as Record<string, unknown>).scopes = [{ help: 'x' }])));
-  add('a scope with a numeric name', variant((c) => void ((c.authorizations[0]?.oauth2 as Record<string, unknown>).scopes = [{ name: 7 }])));
-  add('an unknown grant type', variant((c) => void ((c.authorizations[0]?.oauth2 as Record<string, unknown>).grantType = 'implicit')), 'either');
-  add('a header value that is a number', variant((c) => void ((c.authorizations[0]?.oauth2 as Record<string, unknown>).tokenRequestParameters = { header: { 'X-N': 1 } })));
+  add(
+    'oauth2 block missing',
+    variant((c) => void delete c.authorizations[0]?.oauth2),
+  );
+  add(
+    'oauth2 block as a string',
+    variant((c) => {
+      (c.authorizations[0] as Record<string, unknown>).oauth2 = 'oauth2';
+    }),
+  );
+  add(
+    'authorizations as an object',
+    variant((c) => {
+      (c as Record<string, unknown>).authorizations = {};
+    }),
+  );
+  add(
+    'authorizations as null',
+    variant((c) => {
+      (c as Record<string, unknown>).authorizations = null;
+    }),
+  );
+  add(
+    'a scope without name',
+    variant((c) => {
+      (c.authorizations[0]?.oauth2 as Record<string, unknown>).scopes = [{ help: 'x' }];
+    }),
+  );
+  add(
+    'a scope with a numeric name',
+    variant((c) => {
+      (c.authorizations[0]?.oauth2 as Record<string, unknown>).scopes = [{ name: 7 }];
+    }),
+  );
+  add(
+    'an unknown grant type',
+    variant((c) => {
+      (c.authorizations[0]?.oauth2 as Record<string, unknown>).grantType = 'implicit';
+    }),
+    'either',
+  );
+  add(
+    'a header value that is a number',
+    variant((c) => {
+      (c.authorizations[0]?.oauth2 as Record<string, unknown>).tokenRequestParameters = { header: { 'X-N': 1 } };
+    }),
+  );
 
-  for (const [label, value] of [['an array', []], ['a string', 'dev'], ['null', null], ['a number', 1]] as const) {
-    add(`testAccounts as ${label}`, variant((c) => void (c.testAccounts = value)));
-    add(`the development account as ${label}`, variant((c) => void (c.testAccounts = { development: value })));
+  for (const [label, value] of [
+    ['an array', []],
+    ['a string', 'dev'],
+    ['null', null],
+    ['a number', 1],
+  ] as const) {
+    add(
+      `testAccounts as ${label}`,
+      variant((c) => {
+        c.testAccounts = value;
+      }),
+    );
+    add(
+      `the development account as ${label}`,
+      variant((c) => {
+        c.testAccounts = { development: value };
+      }),
+    );
   }
   add('an account named "constructor"', text, 'either', 'constructor');
   add('an account named "__proto__"', text, 'refused', '__proto__');

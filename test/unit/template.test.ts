@@ -34,10 +34,25 @@ describe('expandTemplate', () => {
     ['keeps a value raw outside URLs', '{+query}', false, 'a b&c=d/é'],
     ['URL-encodes a value inside a URL', 'https://x.example.com/?q={+query}', true, `https://x.example.com/?q=${encodeURIComponent('a b&c=d/é')}`],
     ['URL-encodes a subdomain value but not the literal URL', 'https://{+domain}.example.com/a?b=c', true, 'https://acme.example.com/a?b=c'],
-    ['URL-encodes base64 output inside a URL only', 'https://x.example.com/?h={!base64(??>)}', true, `https://x.example.com/?h=${encodeURIComponent(b64('??>'))}`],
+    [
+      'URL-encodes base64 output inside a URL only',
+      'https://x.example.com/?h={!base64(??>)}',
+      true,
+      `https://x.example.com/?h=${encodeURIComponent(b64('??>'))}`,
+    ],
     ['does not URL-encode values inside a base64 argument', 'https://x/?h={!base64({+query})}', true, `https://x/?h=${encodeURIComponent(b64('a b&c=d/é'))}`],
-    ['keeps a base URL at the start of a URL whole (self-hosted providers)', '{+instanceUrl}/oauth/token', true, 'https://jira.acme.example.com/base%20path/oauth/token'],
-    ['encodes a base URL anywhere else in a URL as one component', 'https://x.example.com/?next={+instanceUrl}', true, `https://x.example.com/?next=${encodeURIComponent('https://jira.acme.example.com/base path')}`],
+    [
+      'keeps a base URL at the start of a URL whole (self-hosted providers)',
+      '{+instanceUrl}/oauth/token',
+      true,
+      'https://jira.acme.example.com/base%20path/oauth/token',
+    ],
+    [
+      'encodes a base URL anywhere else in a URL as one component',
+      'https://x.example.com/?next={+instanceUrl}',
+      true,
+      `https://x.example.com/?next=${encodeURIComponent('https://jira.acme.example.com/base path')}`,
+    ],
     ['leaves a literal { that starts JSON alone', '{"domain":"{+domain}"}', false, '{"domain":"acme"}'],
     ['leaves { followed by another character alone', 'a{b}c{ +x}', false, 'a{b}c{ +x}'],
   ])('%s', (_case, template, url, expected) => {

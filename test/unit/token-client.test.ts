@@ -164,9 +164,7 @@ describe('tokenRequest', () => {
   });
 
   it('fails with INTERRUPTED when the signal aborts', async () => {
-    const error = await failure(
-      tokenRequest({ tokenUrl: `${base}/token`, grant: CODE_GRANT, clientId: 'c', clientSecret: 'cs', signal: AbortSignal.abort() }),
-    );
+    const error = await failure(tokenRequest({ tokenUrl: `${base}/token`, grant: CODE_GRANT, clientId: 'c', clientSecret: 'cs', signal: AbortSignal.abort() }));
     expect(error.code).toBe('INTERRUPTED');
   });
 });
@@ -243,7 +241,11 @@ describe('processTokenResponse', () => {
     [200, 'incorrect_client_credentials', 'The client_id and/or client_secret passed are incorrect.', /clientId and oauth2\.clientSecret/],
     [400, 'invalid_scope', 'unknown scope', /Check the oauth2 settings/],
   ])('fails with TOKEN_ENDPOINT_ERROR on HTTP %i with error %s', async (status, error, description, hint) => {
-    answer = { status, contentType: 'application/json', body: JSON.stringify({ error, error_description: description, error_uri: 'https://p.test/e', ok: false }) };
+    answer = {
+      status,
+      contentType: 'application/json',
+      body: JSON.stringify({ error, error_description: description, error_uri: 'https://p.test/e', ok: false }),
+    };
     const caught = await failure(exchange());
     expect(caught.code).toBe('TOKEN_ENDPOINT_ERROR');
     expect(caught.message).toContain(`HTTP ${status}`);
@@ -271,11 +273,26 @@ describe('processTokenResponse', () => {
   });
 
   it.each([
-    ['an HTML 404', { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' }, 'HTTP 404', 'Content-Type: text/html; 44 bytes)'],
+    [
+      'an HTML 404',
+      { status: 404, contentType: 'text/html', body: '<html><body><h1>Not Found</h1></body></html>' },
+      'HTTP 404',
+      'Content-Type: text/html; 44 bytes)',
+    ],
     ['a 200 {ok:false}', { status: 200, contentType: 'application/json', body: '{"ok":false}' }, 'without an access_token', '12 bytes; JSON keys: ok)'],
-    ['JSON without access_token', { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' }, 'without an access_token', 'JSON keys: token_type)'],
+    [
+      'JSON without access_token',
+      { status: 200, contentType: 'application/json', body: '{"token_type":"Bearer"}' },
+      'without an access_token',
+      'JSON keys: token_type)',
+    ],
     ['a 404 in plain text', { status: 404, contentType: 'text/plain', body: 'Not Found' }, 'HTTP 404', 'Content-Type: text/plain; 9 bytes)'],
-    ['a 200 with a body that is neither JSON nor form', { status: 200, contentType: 'text/plain', body: 'hello world' }, 'neither JSON nor form-encoded', '11 bytes)'],
+    [
+      'a 200 with a body that is neither JSON nor form',
+      { status: 200, contentType: 'text/plain', body: 'hello world' },
+      'neither JSON nor form-encoded',
+      '11 bytes)',
+    ],
     ['an empty 200', { status: 200, contentType: 'application/json', body: '' }, 'neither JSON nor form-encoded', 'Content-Type: application/json; 0 bytes)'],
   ])('fails with TOKEN_RESPONSE_INVALID on %s, describing the body and pointing at tokenUrl', async (_label, served, why, shown) => {
     answer = served;
@@ -288,12 +305,15 @@ describe('processTokenResponse', () => {
     expect(caught.details).toMatchObject({ status: served.status });
   });
 
-  it.each([['invalid_grant'], ['invalid_refresh_token'], ['bad_refresh_token']])('normalises the provider error %s to invalid_grant for callers', async (error) => {
-    answer = { status: 400, contentType: 'application/json', body: JSON.stringify({ error }) };
-    const caught = await failure(exchange());
-    expect(caught.details.oauthError).toBe('invalid_grant');
-    expect(caught.details.error).toBe(error);
-  });
+  it.each([['invalid_grant'], ['invalid_refresh_token'], ['bad_refresh_token']])(
+    'normalises the provider error %s to invalid_grant for callers',
+    async (error) => {
+      answer = { status: 400, contentType: 'application/json', body: JSON.stringify({ error }) };
+      const caught = await failure(exchange());
+      expect(caught.details.oauthError).toBe('invalid_grant');
+      expect(caught.details.error).toBe(error);
+    },
+  );
 
   it('keeps a provider error description on one line, ending it with one full stop', async () => {
     answer = {

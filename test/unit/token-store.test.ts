@@ -105,13 +105,25 @@ describe('saveTokens', () => {
   });
 
   it('keeps the refresh token, scope, expiresIn and tokenType when the response does not carry them', async () => {
-    await writeFile(file, JSON.stringify({ testAccounts: { development: { accessToken: 'old', refreshToken: 'keep-r', tokenType: 'bearer', expiresIn: 60, scope: 's' } } }, null, 2));
+    await writeFile(
+      file,
+      JSON.stringify(
+        { testAccounts: { development: { accessToken: 'old', refreshToken: 'keep-r', tokenType: 'bearer', expiresIn: 60, scope: 's' } } },
+        null,
+        2,
+      ),
+    );
     const text = await save({ accessToken: 'new', extra: {} });
-    expect(JSON.parse(text)).toEqual({ testAccounts: { development: { accessToken: 'new', refreshToken: 'keep-r', tokenType: 'bearer', expiresIn: 60, scope: 's' } } });
+    expect(JSON.parse(text)).toEqual({
+      testAccounts: { development: { accessToken: 'new', refreshToken: 'keep-r', tokenType: 'bearer', expiresIn: 60, scope: 's' } },
+    });
   });
 
   it('replaces oauth2ExtraParameters with the new extras and removes it when there are none', async () => {
-    await writeFile(file, JSON.stringify({ testAccounts: { development: { accessToken: 'old', oauth2ExtraParameters: { stale: 1, other: 2 }, z: 0 } } }, null, 2));
+    await writeFile(
+      file,
+      JSON.stringify({ testAccounts: { development: { accessToken: 'old', oauth2ExtraParameters: { stale: 1, other: 2 }, z: 0 } } }, null, 2),
+    );
     let text = await save({ accessToken: 'a1', extra: { id_token: 'idt', nested: { n: [1] } } });
     expect(JSON.parse(text).testAccounts.development).toEqual({ accessToken: 'a1', oauth2ExtraParameters: { id_token: 'idt', nested: { n: [1] } }, z: 0 });
     text = await save({ accessToken: 'a2', extra: {} });
@@ -123,7 +135,9 @@ describe('saveTokens', () => {
     const loaded = await loadConfig(file);
     await writeFile(file, '{\n  "addedMeanwhile": 1,\n  "testAccounts": {\n    "development": {}\n  }\n}\n');
     await saveTokens({ configPath: loaded.path, accountName: 'development', tokens: { accessToken: 'a', extra: {} } });
-    expect(await readFile(file, 'utf8')).toBe('{\n  "addedMeanwhile": 1,\n  "testAccounts": {\n    "development": {\n      "accessToken": "a"\n    }\n  }\n}\n');
+    expect(await readFile(file, 'utf8')).toBe(
+      '{\n  "addedMeanwhile": 1,\n  "testAccounts": {\n    "development": {\n      "accessToken": "a"\n    }\n  }\n}\n',
+    );
   });
 
   it.each([
@@ -163,7 +177,14 @@ describe('saveTokens', () => {
 
 describe('saveTokens after a new login', () => {
   it('removes a refresh token, scope and expiry the new grant did not return, keeping other keys', async () => {
-    await writeFile(file, JSON.stringify({ testAccounts: { development: { domain: 'acme', accessToken: 'old', refreshToken: 'old-refresh', scope: 'old:scope', expiresIn: 99 } } }, null, 2));
+    await writeFile(
+      file,
+      JSON.stringify(
+        { testAccounts: { development: { domain: 'acme', accessToken: 'old', refreshToken: 'old-refresh', scope: 'old:scope', expiresIn: 99 } } },
+        null,
+        2,
+      ),
+    );
     await saveTokens({ configPath: file, accountName: 'development', tokens: { accessToken: 'new-access', tokenType: 'bearer', extra: {} }, replace: true });
     const account = JSON.parse(await readFile(file, 'utf8')).testAccounts.development;
     expect(account).toEqual({ domain: 'acme', accessToken: 'new-access', tokenType: 'bearer' });
@@ -261,7 +282,7 @@ describe('acquireConfigLock', () => {
     }
   });
 
-  it('leaves the second run\'s lock in place when a paused run that lost its lock fails without writing', async () => {
+  it("leaves the second run's lock in place when a paused run that lost its lock fails without writing", async () => {
     await writeFile(file, '{}\n');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() - 20_000);

@@ -85,7 +85,7 @@ describe('createNgrokTunnel', () => {
     expect(fake.closedCount()).toBe(1);
   });
 
-  it('maps a forward failure to TUNNEL_FAILED with ngrok\'s message, never the authtoken', async () => {
+  it("maps a forward failure to TUNNEL_FAILED with ngrok's message, never the authtoken", async () => {
     const fake = fakeNgrok({ forwardError: new Error(`authentication failed: The authtoken you specified (${AUTHTOKEN}) is invalid. ERR_NGROK_107`) });
     const error = await failure(createNgrokTunnel({ authtoken: AUTHTOKEN, loadNgrok: fake.loadNgrok })(9002));
     expect(error.code).toBe('TUNNEL_FAILED');

@@ -51,7 +51,8 @@ export function createConnector(options: ConnectorOptions): Connector {
   const doFetch = options.fetch ?? globalThis.fetch;
   let credentials = { ...options.credentials };
 
-  const call = (): Promise<Response> => doFetch(options.apiUrl, { headers: { authorization: `Bearer ${credentials.accessToken}`, accept: 'application/json' } });
+  const call = (): Promise<Response> =>
+    doFetch(options.apiUrl, { headers: { authorization: `Bearer ${credentials.accessToken}`, accept: 'application/json' } });
 
   async function refresh(): Promise<void> {
     if (credentials.refreshToken === undefined) {
@@ -69,7 +70,11 @@ export function createConnector(options: ConnectorOptions): Connector {
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok || typeof body.access_token !== 'string') {
       const error = typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
-      throw new ConnectorError('REFRESH_REJECTED', `The provider refused the refresh token (${error}); authorize again (integration-cli oauth2 --reauth).`, response.status);
+      throw new ConnectorError(
+        'REFRESH_REJECTED',
+        `The provider refused the refresh token (${error}); authorize again (integration-cli oauth2 --reauth).`,
+        response.status,
+      );
     }
     // Providers that do not rotate send no new refresh token: keep the old one.
     credentials = { accessToken: body.access_token, refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : credentials.refreshToken };

@@ -8,7 +8,14 @@ import { ConnectorError, createConnector, type Credentials } from '../src/client
 
 function connectorFor(provider: MockProvider, credentials: Credentials, apiUrl = provider.resourceUrl, onRefresh?: (credentials: Credentials) => void) {
   const client = provider.clients[0]!;
-  return createConnector({ apiUrl, tokenUrl: provider.tokenUrl, clientId: client.clientId, clientSecret: client.clientSecret ?? '', credentials, ...(onRefresh ? { onRefresh } : {}) });
+  return createConnector({
+    apiUrl,
+    tokenUrl: provider.tokenUrl,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret ?? '',
+    credentials,
+    ...(onRefresh ? { onRefresh } : {}),
+  });
 }
 
 const calls = (provider: MockProvider): string[] => provider.requests.map((request) => `${request.endpoint} ${request.status}`);
@@ -25,7 +32,12 @@ describe('connector against the mock provider over HTTP', () => {
     await mockProvider.expireAccessTokens();
     mockProvider.clearRequests();
     const saved: Credentials[] = [];
-    const connector = connectorFor(mockProvider, { accessToken: tokens.access_token, refreshToken: tokens.refresh_token! }, mockProvider.resourceUrl, (credentials) => saved.push(credentials));
+    const connector = connectorFor(
+      mockProvider,
+      { accessToken: tokens.access_token, refreshToken: tokens.refresh_token! },
+      mockProvider.resourceUrl,
+      (credentials) => saved.push(credentials),
+    );
     expect(await connector.me()).toMatchObject({ sub: 'mock-user' });
     expect(calls(mockProvider)).toEqual(['resource 401', 'token 200', 'resource 200']);
     expect(saved).toHaveLength(1);
@@ -54,7 +66,12 @@ describe('connector against its own API mocked with msw and guarded by withBeare
   const API = 'https://api.example.test/v1/me';
 
   test('refreshes through the msw-served token endpoint when its own API answers 401', async ({ mswProvider, mswServer }) => {
-    mswServer.use(http.get(API, withBearer(mswProvider, ({ user }) => HttpResponse.json({ id: user.id, email: user.claims.email }))));
+    mswServer.use(
+      http.get(
+        API,
+        withBearer(mswProvider, ({ user }) => HttpResponse.json({ id: user.id, email: user.claims.email })),
+      ),
+    );
     const tokens = await mswProvider.getTokens();
     await mswProvider.expireAccessTokens();
     mswProvider.clearRequests();

@@ -4,7 +4,10 @@ import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
 /** Runs `integration-cli relay` until Ctrl-C; returns the exit code. */
-export async function runRelayCommand(options: { port: number; host: string; allowHost?: string[]; quiet?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runRelayCommand(
+  options: { port: number; host: string; allowHost?: string[]; quiet?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
     // An explicit list (--allow-host, else NGROK_DOMAIN) replaces "any ngrok host": a forged state cannot then send
@@ -16,7 +19,11 @@ export async function runRelayCommand(options: { port: number; host: string; all
         : { isAllowed: allowCallbackHosts(hosts), allowListText: `https://${hosts.join('/callback, https://')}/callback or a loopback /callback` };
     const log = options.quiet === true ? {} : { onRequest: (entry: Parameters<typeof requestLine>[0]) => reporter.info(requestLine(entry)) };
     const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList, ...log });
-    reporter.info(hosts.length === 0 ? 'Callbacks allowed: any https ngrok host and loopback (pass --allow-host to narrow this).' : `Callbacks allowed: ${allowList.allowListText}.`);
+    reporter.info(
+      hosts.length === 0
+        ? 'Callbacks allowed: any https ngrok host and loopback (pass --allow-host to narrow this).'
+        : `Callbacks allowed: ${allowList.allowListText}.`,
+    );
     reporter.info(`Relay redirect URL: ${relay.redirectUrl}`);
     reporter.info('Register it as the redirect URL (or pass it with --redirect-url); it forwards to the callback in `state`.');
     reporter.info(`Relay ready on ${relay.url} (Ctrl-C to stop)`);

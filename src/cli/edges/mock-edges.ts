@@ -102,7 +102,9 @@ export async function createMockEdges(options: {
       if (closed.status === 'rejected') {
         // The tokens are in the config, but the mock no longer knows them: say so rather than fail the next run.
         const reason = closed.reason instanceof Error ? closed.reason.message : String(closed.reason);
-        options.reporter.warn(`Could not save the mock provider's state (${oneLine(reason)}). The next --mock run cannot refresh these tokens: run it with --reset-mock.`);
+        options.reporter.warn(
+          `Could not save the mock provider's state (${oneLine(reason)}). The next --mock run cannot refresh these tokens: run it with --reset-mock.`,
+        );
       }
     },
   };

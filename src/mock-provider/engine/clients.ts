@@ -4,7 +4,6 @@ import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from '../de
 import type { MockClient, MockClientOptions } from '../types.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 
-
 /**
  * Validates a client declaration and fills its defaults. Throws {@link MockProviderOptionsError} on a bad one (never
  * echoing the secret); `at` prefixes the option path (`clients[0]` from createMockProvider, empty from registerClient).
@@ -16,21 +15,33 @@ export function normalizeClient(options: MockClientOptions, at = ''): MockClient
   }
   const method = options.tokenEndpointAuthMethod ?? (options.clientSecret === undefined ? 'none' : DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD);
   if (method !== 'none' && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
-    throw new MockProviderOptionsError(option('clientSecret'), `Mock client ${options.clientId} uses ${method} but has no clientSecret; pass one or use tokenEndpointAuthMethod 'none'.`);
+    throw new MockProviderOptionsError(
+      option('clientSecret'),
+      `Mock client ${options.clientId} uses ${method} but has no clientSecret; pass one or use tokenEndpointAuthMethod 'none'.`,
+    );
   }
   const redirectUris = options.redirectUris ?? [...DEFAULT_REDIRECT_URIS];
   if (!Array.isArray(redirectUris) || redirectUris.length === 0) {
-    throw new MockProviderOptionsError(option('redirectUris'), `Mock client ${options.clientId} needs at least one redirect URI (or none given, for the loopback defaults).`);
+    throw new MockProviderOptionsError(
+      option('redirectUris'),
+      `Mock client ${options.clientId} needs at least one redirect URI (or none given, for the loopback defaults).`,
+    );
   }
   for (const uri of redirectUris) {
     const parsed = URL.parse(uri);
     if (parsed === null || uri.includes('#')) {
-      throw new MockProviderOptionsError(option('redirectUris'), `Mock client ${options.clientId} has an invalid redirect URI ${JSON.stringify(uri)}: use an absolute URI without fragment.`);
+      throw new MockProviderOptionsError(
+        option('redirectUris'),
+        `Mock client ${options.clientId} has an invalid redirect URI ${JSON.stringify(uri)}: use an absolute URI without fragment.`,
+      );
     }
   }
   for (const scope of options.scopes ?? []) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
-      throw new MockProviderOptionsError(option('scopes'), `Mock client ${options.clientId} declares an invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`);
+      throw new MockProviderOptionsError(
+        option('scopes'),
+        `Mock client ${options.clientId} declares an invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`,
+      );
     }
   }
   return {

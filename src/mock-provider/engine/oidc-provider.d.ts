@@ -160,7 +160,12 @@ declare module 'oidc-provider' {
     function base(): Policy;
   }
 
-  export const errors: { InvalidTarget: new (description?: string) => Error; InvalidScope: new (description: string, scope: string) => Error } & Record<string, new (description?: string) => Error>;
+  export const errors: { InvalidTarget: new (description?: string) => Error; InvalidScope: new (description: string, scope: string) => Error } & Record<
+    string,
+    new (
+      description?: string,
+    ) => Error
+  >;
 }
 
 /** oidc-provider's per-instance internals accessor (no `exports` map, so the deep import resolves). */

@@ -121,7 +121,15 @@ export function autoLoginShortcut(deps: AutoLoginDeps): KoaMiddleware {
 
     ctx.status = answer.status;
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (name === 'set-cookie' || name === 'content-length' || name === 'transfer-encoding' || name === 'connection' || name === 'keep-alive' || name === 'date') continue;
+      if (
+        name === 'set-cookie' ||
+        name === 'content-length' ||
+        name === 'transfer-encoding' ||
+        name === 'connection' ||
+        name === 'keep-alive' ||
+        name === 'date'
+      )
+        continue;
       ctx.set(name, value);
     }
     if (answer.headers.location === undefined) ctx.remove('location');

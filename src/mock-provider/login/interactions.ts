@@ -41,7 +41,11 @@ export function interactionRoutes(deps: InteractionDeps): KoaMiddleware {
     try {
       details = await deps.provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      sendPage(ctx, 400, renderErrorPage({ title: 'Sign-in expired', message: 'This sign-in is unknown or expired. Start the authorization again from the application.' }));
+      sendPage(
+        ctx,
+        400,
+        renderErrorPage({ title: 'Sign-in expired', message: 'This sign-in is unknown or expired. Start the authorization again from the application.' }),
+      );
       return;
     }
     if (action === undefined && ctx.method === 'GET') {
@@ -125,7 +129,8 @@ export async function grantAll(
   const scope = typeof params.scope === 'string' ? params.scope : '';
   if (scope !== '') grant.addOIDCScope(scope);
   const requested = params.resource;
-  const resources = typeof requested === 'string' ? [requested] : Array.isArray(requested) ? requested.map(String) : deps.resource === undefined ? [] : [deps.resource];
+  const resources =
+    typeof requested === 'string' ? [requested] : Array.isArray(requested) ? requested.map(String) : deps.resource === undefined ? [] : [deps.resource];
   for (const resource of resources) grant.addResourceScope(resource, scope);
   await grant.save();
   return grant;
@@ -139,13 +144,17 @@ function renderPrompt(ctx: KoaContext, deps: InteractionDeps, details: Interacti
   }
   const scope = typeof details.params.scope === 'string' ? details.params.scope : '';
   const name = deps.users().find((user) => user.id === accountId)?.claims.name;
-  sendPage(ctx, 200, renderConsentPage({
-    approveAction: `${INTERACTION_PREFIX}${details.uid}/confirm`,
-    denyAction: `${INTERACTION_PREFIX}${details.uid}/abort`,
-    clientId: String(details.params.client_id),
-    scopes: scope === '' ? [] : scope.split(' '),
-    user: typeof name === 'string' ? `${name} (${accountId})` : accountId,
-  }));
+  sendPage(
+    ctx,
+    200,
+    renderConsentPage({
+      approveAction: `${INTERACTION_PREFIX}${details.uid}/confirm`,
+      denyAction: `${INTERACTION_PREFIX}${details.uid}/abort`,
+      clientId: String(details.params.client_id),
+      scopes: scope === '' ? [] : scope.split(' '),
+      user: typeof name === 'string' ? `${name} (${accountId})` : accountId,
+    }),
+  );
 }
 
 function loginPage(deps: InteractionDeps, details: InteractionDetails, error?: string): string {

@@ -18,12 +18,7 @@ export { HTML_PAGE_HEADERS as PAGE_HEADERS } from '../../shared/html-page.js';
  * @example
  * renderLoginPage({ action: '/interaction/abc/login', users: [{ id: 'alice', name: 'Alice' }], clientId: 'my-app' })
  */
-export function renderLoginPage(input: {
-  action: string;
-  users: { id: string; name?: string }[];
-  clientId: string;
-  error?: string;
-}): string {
+export function renderLoginPage(input: { action: string; users: { id: string; name?: string }[]; clientId: string; error?: string }): string {
   const error = input.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(input.error)}</p>\n`;
   const select =
     input.users.length === 0
@@ -56,13 +51,7 @@ ${select}<label for="login-other">${input.users.length === 0 ? 'User id' : 'Or a
  * renderConsentPage({ approveAction: '/interaction/abc/confirm', denyAction: '/interaction/abc/abort', clientId: 'my-app', scopes: ['read'], user: 'alice' })
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (a denial becomes error=access_denied)
  */
-export function renderConsentPage(input: {
-  approveAction: string;
-  denyAction: string;
-  clientId: string;
-  scopes: string[];
-  user: string;
-}): string {
+export function renderConsentPage(input: { approveAction: string; denyAction: string; clientId: string; scopes: string[]; user: string }): string {
   const scopes =
     input.scopes.length === 0
       ? '<p>No specific scope is requested.</p>'

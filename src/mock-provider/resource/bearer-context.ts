@@ -17,6 +17,4 @@ export interface WithBearerOptions {
  * The verdict of `provider.verifyBearer()`: the token's facts and its user, or the complete RFC 6750 answer
  * (401 `invalid_token` / 403 `insufficient_scope`, with its `WWW-Authenticate` challenge) to send instead.
  */
-export type BearerVerdict =
-  | ({ ok: true } & BearerContext)
-  | { ok: false; status: 401 | 403; headers: Record<string, string>; body: string };
+export type BearerVerdict = ({ ok: true } & BearerContext) | { ok: false; status: 401 | 403; headers: Record<string, string>; body: string };

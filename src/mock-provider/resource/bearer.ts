@@ -11,9 +11,7 @@ export interface TokenInfo {
 }
 
 /** Either the token's facts, or the complete 401/403 answer to send. */
-export type BearerResult =
-  | { ok: true; token: TokenInfo }
-  | { ok: false; status: 401 | 403; headers: Record<string, string>; body: string };
+export type BearerResult = { ok: true; token: TokenInfo } | { ok: false; status: 401 | 403; headers: Record<string, string>; body: string };
 
 /** The realm in every challenge this mock sends. */
 export const BEARER_REALM = 'mock-provider';
@@ -41,9 +39,8 @@ export function bearerResponse(
     parts.push(`error="${challenge.error}"`, `error_description="${challenge.description}"`);
     if (challenge.scope !== undefined) parts.push(`scope="${challenge.scope}"`);
   }
-  const body = challenge.error === undefined
-    ? { error_description: challenge.description }
-    : { error: challenge.error, error_description: challenge.description };
+  const body =
+    challenge.error === undefined ? { error_description: challenge.description } : { error: challenge.error, error_description: challenge.description };
   return {
     ok: false,
     status,

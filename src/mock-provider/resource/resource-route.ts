@@ -1,6 +1,6 @@
 import type { KoaMiddleware } from 'oidc-provider';
 import { ROUTES } from '../routes.js';
-import { checkBearer, type TokenInfo } from './bearer.js';
+import { type BearerResult, checkBearer, type TokenInfo } from './bearer.js';
 import type { MockUser } from '../types.js';
 
 /**
@@ -11,10 +11,7 @@ import type { MockUser } from '../types.js';
  * - `?scope=a%20b` names scopes this call requires (a test's way to model a scoped API call): one missing →
  *   403 `error="insufficient_scope"`.
  */
-export function resourceRoute(deps: {
-  lookup: (token: string) => Promise<TokenInfo | undefined>;
-  users: () => readonly MockUser[];
-}): KoaMiddleware {
+export function resourceRoute(deps: { lookup: (token: string) => Promise<TokenInfo | undefined>; users: () => readonly MockUser[] }): KoaMiddleware {
   return async (ctx, next) => {
     if (ctx.path !== ROUTES.resource) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
@@ -26,9 +23,13 @@ export function resourceRoute(deps: {
     const scopeParam = ctx.query.scope;
     const required = typeof scopeParam === 'string' ? scopeParam.split(' ').filter((scope) => scope !== '') : [];
     const authorization = ctx.headers.authorization;
-    let result;
+    let result: BearerResult;
     try {
-      result = await checkBearer({ authorization: typeof authorization === 'string' ? authorization : undefined, lookup: deps.lookup, requiredScopes: required });
+      result = await checkBearer({
+        authorization: typeof authorization === 'string' ? authorization : undefined,
+        lookup: deps.lookup,
+        requiredScopes: required,
+      });
     } catch {
       ctx.status = 400;
       ctx.body = { error: 'invalid_request', error_description: 'The scope query parameter holds an invalid scope token.' };

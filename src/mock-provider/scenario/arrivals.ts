@@ -36,7 +36,12 @@ export class Arrivals {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) {
-      waiter.reject(new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} closed while nextRequest('${waiter.endpoint}') was waiting; send the request before close().`));
+      waiter.reject(
+        new TestkitError(
+          'MOCK_PROVIDER',
+          `The mock provider ${issuer} closed while nextRequest('${waiter.endpoint}') was waiting; send the request before close().`,
+        ),
+      );
     }
   }
 }

@@ -4,30 +4,13 @@ import { TestkitError } from '../../shared/errors.js';
 /**
  * Where a fault applies. `'any'` matches whichever faultable endpoint is hit next.
  */
-export type Endpoint =
-  | 'authorization'
-  | 'token'
-  | 'userinfo'
-  | 'resource'
-  | 'revocation'
-  | 'introspection'
-  | 'jwks'
-  | 'any';
+export type Endpoint = 'authorization' | 'token' | 'userinfo' | 'resource' | 'revocation' | 'introspection' | 'jwks' | 'any';
 
 /** A concrete endpoint (everything but `'any'`). */
 export type EndpointName = Exclude<Endpoint, 'any'>;
 
 /** Every endpoint name, `'any'` included, for validation and CLI help. */
-export const ENDPOINTS: readonly Endpoint[] = [
-  'authorization',
-  'token',
-  'userinfo',
-  'resource',
-  'revocation',
-  'introspection',
-  'jwks',
-  'any',
-];
+export const ENDPOINTS: readonly Endpoint[] = ['authorization', 'token', 'userinfo', 'resource', 'revocation', 'introspection', 'jwks', 'any'];
 
 /** What a test asks for (see {@link normalizeFault} for each shape). */
 export type FaultSpec =
@@ -111,9 +94,7 @@ export function normalizeFault(spec: FaultSpec): Fault {
     }
     // 200 stays allowed: some providers (GitHub) answer errors with 200, and a test may want one such answer.
     const status = spec.status === undefined ? (error === 'invalid_client' ? 401 : 400) : checkStatus(spec.status, 200);
-    return errorDescription === undefined
-      ? { kind: 'oauth-error', status, error }
-      : { kind: 'oauth-error', status, error, errorDescription };
+    return errorDescription === undefined ? { kind: 'oauth-error', status, error } : { kind: 'oauth-error', status, error, errorDescription };
   }
   if ('delayMs' in spec) {
     checkKeys(spec, ['delayMs'], '{ delayMs }');
@@ -183,16 +164,11 @@ export function faultResponse(fault: Fault): FaultHttpResponse | { delayMs: numb
       return { delayMs: fault.delayMs };
     case 'oauth-error': {
       const body = JSON.stringify(
-        fault.errorDescription === undefined
-          ? { error: fault.error }
-          : { error: fault.error, error_description: fault.errorDescription },
+        fault.errorDescription === undefined ? { error: fault.error } : { error: fault.error, error_description: fault.errorDescription },
       );
       const headers: Record<string, string> = { ...JSON_HEADERS };
       if (fault.status === 401) {
-        headers['www-authenticate'] =
-          fault.error === 'invalid_client'
-            ? 'Basic realm="mock-provider"'
-            : `Bearer realm="mock-provider", error="${fault.error}"`;
+        headers['www-authenticate'] = fault.error === 'invalid_client' ? 'Basic realm="mock-provider"' : `Bearer realm="mock-provider", error="${fault.error}"`;
       }
       return { status: fault.status, headers, body };
     }

@@ -77,14 +77,20 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
     const known = knownRequestBody(req);
     let body: Buffer;
     try {
-      body = known ?? await readRequestBody(req);
+      body = known ?? (await readRequestBody(req));
     } catch (error) {
       if (!(error instanceof RequestBodyTooLargeError)) throw error;
       send(ctx, jsonAnswer(413, { error: 'invalid_request', error_description: error.message }));
       return;
     }
     const recorded = layer.recorder.record({
-      time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint,
+      time: Date.now(),
+      method: ctx.method,
+      url: ctx.url,
+      headers: sent,
+      body,
+      contentType,
+      endpoint,
     });
     layer.arrivals?.arrived(endpoint);
     try {
@@ -139,7 +145,14 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
 
 function applyResponseQuirks(quirks: Quirks, ctx: KoaContext, body: Buffer, accept: string | undefined): void {
   const raw = ctx.body;
-  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : raw !== null && typeof raw === 'object' && !isStream(raw) ? JSON.stringify(raw) : undefined;
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : Buffer.isBuffer(raw)
+        ? raw.toString('utf8')
+        : raw !== null && typeof raw === 'object' && !isStream(raw)
+          ? JSON.stringify(raw)
+          : undefined;
   if (text === undefined) return;
   const grantType = new URLSearchParams(body.toString('utf8')).get('grant_type') ?? undefined;
   const headers: Record<string, string> = {};
@@ -165,7 +178,12 @@ function explainEviction(layer: ScenarioLayer, ctx: KoaContext, body: Buffer): v
   if (layer.evicted === undefined || typeof answer !== 'object' || answer === null || answer.error !== 'invalid_grant') return;
   const form = new URLSearchParams(body.toString('utf8'));
   const grantType = form.get('grant_type');
-  const key = grantType === 'refresh_token' ? `RefreshToken:${form.get('refresh_token') ?? ''}` : grantType === 'authorization_code' ? `AuthorizationCode:${form.get('code') ?? ''}` : undefined;
+  const key =
+    grantType === 'refresh_token'
+      ? `RefreshToken:${form.get('refresh_token') ?? ''}`
+      : grantType === 'authorization_code'
+        ? `AuthorizationCode:${form.get('code') ?? ''}`
+        : undefined;
   if (key === undefined || !layer.evicted(key)) return;
   const what = grantType === 'refresh_token' ? 'refresh token' : 'authorization code';
   ctx.body = {

@@ -17,12 +17,7 @@ export interface Quirks {
 export type QuirkName = keyof Quirks;
 
 /** Every quirk name, for CLI flag help and validation. */
-export const QUIRK_NAMES: readonly QuirkName[] = [
-  'jsonTokenRequests',
-  'formTokenResponses',
-  'errorsAs200',
-  'omitRefreshTokenOnRefresh',
-];
+export const QUIRK_NAMES: readonly QuirkName[] = ['jsonTokenRequests', 'formTokenResponses', 'errorsAs200', 'omitRefreshTokenOnRefresh'];
 
 /** One line per quirk for `--help` output. */
 export const QUIRK_HELP: Readonly<Record<QuirkName, string>> = {

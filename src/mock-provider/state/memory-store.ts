@@ -129,8 +129,7 @@ export class MemoryStore {
 
   serialize(): SerializedEntry[] {
     this.sweep();
-    return [...this.#entries].map(([key, { payload, expiresAt }]) =>
-      expiresAt === undefined ? { key, payload } : { key, payload, expiresAt });
+    return [...this.#entries].map(([key, { payload, expiresAt }]) => (expiresAt === undefined ? { key, payload } : { key, payload, expiresAt }));
   }
 
   load(entries: readonly SerializedEntry[]): void {

@@ -34,7 +34,13 @@ export function readState(path: string): PersistedState | undefined {
   if (state === null || state.version !== 1 || !Array.isArray(state.entries) || !Array.isArray(state.keys?.signing)) {
     throw new TestkitError('MOCK_PROVIDER', `The mock provider state file ${path} has an unknown format. Delete it to start with a fresh state.`);
   }
-  return { version: 1, keys: state.keys, entries: state.entries, jwtAccessTokens: state.jwtAccessTokens ?? [], adHocUsers: Array.isArray(state.adHocUsers) ? state.adHocUsers.filter(isUser) : [] };
+  return {
+    version: 1,
+    keys: state.keys,
+    entries: state.entries,
+    jwtAccessTokens: state.jwtAccessTokens ?? [],
+    adHocUsers: Array.isArray(state.adHocUsers) ? state.adHocUsers.filter(isUser) : [],
+  };
 }
 
 function isUser(value: unknown): value is PersistedState['adHocUsers'][number] {

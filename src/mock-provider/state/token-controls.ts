@@ -25,10 +25,14 @@ export class TokenControls {
     this.#store = options.store;
     this.#issuer = options.issuer;
     // JWT access tokens are ES256 (see engine-config); only those keys verify them.
-    this.#publicKeys = new Map(options.signingKeys.filter((jwk) => jwk.alg === 'ES256').map((jwk) => {
-      const { d: _private, ...publicJwk } = jwk;
-      return [jwk.kid, createPublicKey({ key: publicJwk, format: 'jwk' } as JsonWebKeyInput)];
-    }));
+    this.#publicKeys = new Map(
+      options.signingKeys
+        .filter((jwk) => jwk.alg === 'ES256')
+        .map((jwk) => {
+          const { d: _private, ...publicJwk } = jwk;
+          return [jwk.kid, createPublicKey({ key: publicJwk, format: 'jwk' } as JsonWebKeyInput)];
+        }),
+    );
   }
 
   /** Called by the engine (`extraTokenClaims`) for each JWT access token it issues. */

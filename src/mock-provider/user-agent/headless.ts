@@ -20,7 +20,10 @@ function pickClient(deps: HeadlessDeps, clientId: string | undefined): MockClien
   const client = clientId === undefined ? clients[0] : clients.find((candidate) => candidate.clientId === clientId);
   if (client === undefined) {
     const known = clients.map((candidate) => candidate.clientId).join(', ') || 'none';
-    throw new TestkitError('MOCK_PROVIDER', `No mock client ${JSON.stringify(clientId ?? '')}; registered: ${known}. Pass one of them or registerClient() first.`);
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `No mock client ${JSON.stringify(clientId ?? '')}; registered: ${known}. Pass one of them or registerClient() first.`,
+    );
   }
   return client;
 }
@@ -68,9 +71,13 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
   if (callback === undefined || code === null || code === undefined) {
     const error = callback?.searchParams.get('error') ?? `HTTP ${result.status} at ${result.url.origin}${result.url.pathname}`;
     const description = callback?.searchParams.get('error_description');
-    throw new TestkitError('MOCK_PROVIDER', `The mock provider did not issue a code: ${error}${description ? ` (${description})` : ''}. Check the client, redirect URI and scope.`, {
-      details: { error },
-    });
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `The mock provider did not issue a code: ${error}${description ? ` (${description})` : ''}. Check the client, redirect URI and scope.`,
+      {
+        details: { error },
+      },
+    );
   }
   return { code, redirectUri, codeVerifier, state };
 }
@@ -82,7 +89,10 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
 export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = {}): Promise<TokenResponse> {
   const client = pickClient(deps, options.clientId);
   const { code, redirectUri, codeVerifier } = await authorize(deps, options);
-  const auth = client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post' ? client.tokenEndpointAuthMethod : 'none';
+  const auth =
+    client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post'
+      ? client.tokenEndpointAuthMethod
+      : 'none';
   const { headers, body } = buildTokenRequest({
     fields: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier },
     clientId: client.clientId,
@@ -99,9 +109,13 @@ export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = 
   }
   if (!response.ok || json === undefined || typeof json.access_token !== 'string') {
     const error = typeof json?.error === 'string' ? json.error : `HTTP ${response.status}`;
-    throw new TestkitError('MOCK_PROVIDER', `The mock token endpoint refused the code exchange: ${error}. Check failNext() faults and quirks on this provider.`, {
-      details: { status: response.status, error },
-    });
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `The mock token endpoint refused the code exchange: ${error}. Check failNext() faults and quirks on this provider.`,
+      {
+        details: { status: response.status, error },
+      },
+    );
   }
   return json as TokenResponse;
 }

@@ -50,7 +50,11 @@ describe('createMockEdges close()', () => {
     stream.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const reporter = new ConsoleReporter(stream as unknown as NodeJS.WriteStream);
     const mock = await createMockEdges({ configPath: join(dir, '.unito.json'), open: undefined, reset: false, reporter });
-    const authorization = { name: 'oauth2', method: 'oauth2', oauth2: { clientId: 'client', clientSecret: 'client-secret', scopes: [] } } as unknown as OAuth2Authorization;
+    const authorization = {
+      name: 'oauth2',
+      method: 'oauth2',
+      oauth2: { clientId: 'client', clientSecret: 'client-secret', scopes: [] },
+    } as unknown as OAuth2Authorization;
     await mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback' });
     await new Promise((resolve) => setImmediate(resolve));
     // A change is pending (registered in this tick) when the state directory turns into a file: its write fails.

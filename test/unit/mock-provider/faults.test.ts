@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isTestkitError } from '../../../src/shared/errors.js';
-import {
-  FaultQueue,
-  faultResponse,
-  normalizeFault,
-  type Fault,
-  type FaultSpec,
-} from '../../../src/mock-provider/scenario/faults.js';
+import { FaultQueue, faultResponse, normalizeFault, type Fault, type FaultSpec } from '../../../src/mock-provider/scenario/faults.js';
 
 describe('normalizeFault', () => {
   it.each<[string, FaultSpec, Fault]>([
@@ -17,7 +11,11 @@ describe('normalizeFault', () => {
       { error: 'temporarily_unavailable', errorDescription: 'try later', status: 503 },
       { kind: 'oauth-error', status: 503, error: 'temporarily_unavailable', errorDescription: 'try later' },
     ],
-    ['an OAuth error may be sent with 200', { error: 'bad_verification_code', status: 200 }, { kind: 'oauth-error', status: 200, error: 'bad_verification_code' }],
+    [
+      'an OAuth error may be sent with 200',
+      { error: 'bad_verification_code', status: 200 },
+      { kind: 'oauth-error', status: 200, error: 'bad_verification_code' },
+    ],
     ['a bare number is a status', 503, { kind: 'status', status: 503 }],
     ['a status keeps its body', { status: 502, body: 'upstream down' }, { kind: 'status', status: 502, body: 'upstream down' }],
     ['a 200 with a body is allowed', { status: 200, body: 'ok?' }, { kind: 'status', status: 200, body: 'ok?' }],

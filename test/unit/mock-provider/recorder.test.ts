@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REDACTED, redactRequest, RequestRecorder, SECRET_PARAMETERS } from '../../../src/mock-provider/scenario/recorder.js';
 
-const SECRETS = [
-  'client_secret',
-  'code',
-  'code_verifier',
-  'refresh_token',
-  'access_token',
-  'id_token',
-  'password',
-  'assertion',
-  'client_assertion',
-  'token',
-];
+const SECRETS = ['client_secret', 'code', 'code_verifier', 'refresh_token', 'access_token', 'id_token', 'password', 'assertion', 'client_assertion', 'token'];
 const FORM = 'application/x-www-form-urlencoded';
 
 function token(body: string | undefined, contentType?: string, headers: Record<string, string | string[] | undefined> = {}) {
@@ -87,7 +76,15 @@ describe('redactRequest', () => {
   it('keeps an absolute URL to its path, upper-cases the method and stamps the time', () => {
     vi.useFakeTimers({ now: 1_700_000_000_000 });
     const recorded = redactRequest({ method: 'get', url: 'https://user:pw@idp.test/api/me?x=1&x=2', headers: {}, endpoint: 'resource' });
-    expect(recorded).toEqual({ time: 1_700_000_000_000, method: 'GET', endpoint: 'resource', path: '/api/me', query: { x: '1' }, headers: {}, body: undefined });
+    expect(recorded).toEqual({
+      time: 1_700_000_000_000,
+      method: 'GET',
+      endpoint: 'resource',
+      path: '/api/me',
+      query: { x: '1' },
+      headers: {},
+      body: undefined,
+    });
   });
 
   afterEach(() => {
@@ -96,7 +93,15 @@ describe('redactRequest', () => {
 });
 
 describe('RequestRecorder', () => {
-  const request = (path: string) => ({ time: 0, method: 'GET', url: path, headers: {}, body: Buffer.alloc(0), contentType: undefined, endpoint: 'other' as const });
+  const request = (path: string) => ({
+    time: 0,
+    method: 'GET',
+    url: path,
+    headers: {},
+    body: Buffer.alloc(0),
+    contentType: undefined,
+    endpoint: 'other' as const,
+  });
 
   it('keeps requests in arrival order and clears them', () => {
     const recorder = new RequestRecorder();
@@ -140,7 +145,15 @@ describe('RequestRecorder', () => {
 
 describe('redactRequest: names in any case, custom names, registered secret values (issue 10)', () => {
   const form = (body: string, headers: Record<string, string> = {}, secrets?: ReadonlySet<string>) =>
-    redactRequest({ method: 'POST', url: '/token', headers, body, contentType: 'application/x-www-form-urlencoded', endpoint: 'token', ...(secrets ? { secrets } : {}) });
+    redactRequest({
+      method: 'POST',
+      url: '/token',
+      headers,
+      body,
+      contentType: 'application/x-www-form-urlencoded',
+      endpoint: 'token',
+      ...(secrets ? { secrets } : {}),
+    });
 
   it('redacts Client_Secret and REFRESH_TOKEN whatever their case', () => {
     expect(form('Client_Secret=s3cr3t-value&REFRESH_TOKEN=rt-value&grant_type=refresh_token').body).toEqual({
@@ -155,7 +168,9 @@ describe('redactRequest: names in any case, custom names, registered secret valu
   });
 
   it('redacts fields whose names contain secret, token, password or assertion, but not names of a kind', () => {
-    const body = form('my_api_secret=a&session_token=b&user_password=c&jwt_assertion=d&token_type_hint=refresh_token&code_challenge_method=S256&code_challenge=xyz').body;
+    const body = form(
+      'my_api_secret=a&session_token=b&user_password=c&jwt_assertion=d&token_type_hint=refresh_token&code_challenge_method=S256&code_challenge=xyz',
+    ).body;
     expect(body).toEqual({
       my_api_secret: REDACTED,
       session_token: REDACTED,

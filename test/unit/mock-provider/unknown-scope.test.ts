@@ -12,11 +12,13 @@ describe('rejectUnknownScopes', () => {
 
   it('throws invalid_scope naming each unknown scope once', () => {
     const check = rejectUnknownScopes(new Set(['openid']));
-    expect(() => check(get('openid admin:all write admin:all'))).toThrow(expect.objectContaining({
-      error: 'invalid_scope',
-      scope: 'admin:all write',
-      error_description: 'The provider does not know the requested scopes admin:all write.',
-    }));
+    expect(() => check(get('openid admin:all write admin:all'))).toThrow(
+      expect.objectContaining({
+        error: 'invalid_scope',
+        scope: 'admin:all write',
+        error_description: 'The provider does not know the requested scopes admin:all write.',
+      }),
+    );
   });
 
   it('sees scopes added to the live set after it was built', () => {

@@ -32,7 +32,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   for await (const chunk of req) body += String(chunk);
   const url = new URL(req.url ?? '/', base);
   seen.push({ method: req.method ?? '', path: url.pathname, cookie: req.headers.cookie, contentType: req.headers['content-type'], body });
-  const cookies = new Map((req.headers.cookie ?? '').split('; ').filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+  const cookies = new Map(
+    (req.headers.cookie ?? '')
+      .split('; ')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
   const form = new URLSearchParams(body);
 
   switch (`${req.method} ${url.pathname}`) {
@@ -43,7 +48,16 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       if (cookies.get('_session') === undefined) {
         return html(res, renderLoginPage({ action: '/interaction/1/login', users: [{ id: 'alice' }, { id: 'bob' }], clientId: 'app' }));
       }
-      return html(res, renderConsentPage({ approveAction: '/interaction/1/confirm', denyAction: '/interaction/1/abort', clientId: 'app', scopes: ['read'], user: cookies.get('_session') ?? '' }));
+      return html(
+        res,
+        renderConsentPage({
+          approveAction: '/interaction/1/confirm',
+          denyAction: '/interaction/1/abort',
+          clientId: 'app',
+          scopes: ['read'],
+          user: cookies.get('_session') ?? '',
+        }),
+      );
     case 'POST /interaction/1/login': {
       const user = form.get('login_other') || form.get('login') || '';
       return redirect(res, 303, '/interaction/1', [`_session=${user}; Path=/`]);
@@ -76,7 +90,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case 'GET /refusing-login':
       return html(res, renderLoginPage({ action: '/refusing-login', users: [{ id: 'alice' }], clientId: 'app' }));
     case 'POST /refusing-login':
-      return html(res, renderLoginPage({ action: '/refusing-login', users: [{ id: 'alice' }], clientId: 'app', error: `Unknown user "${form.get('login_other') ?? ''}".` }));
+      return html(
+        res,
+        renderLoginPage({ action: '/refusing-login', users: [{ id: 'alice' }], clientId: 'app', error: `Unknown user "${form.get('login_other') ?? ''}".` }),
+      );
     case 'GET /custom-scheme':
       return redirect(res, 302, 'com.example.app:/oauth?code=c0de');
     case 'GET /bad-login':
@@ -170,7 +187,7 @@ describe('createUserAgent', () => {
     expect(seen[1]?.cookie).toBe('future=1');
     expect(agent.cookiesFor(`${base}/echo/deeper/x`)).toEqual(['deep=1', 'future=1']);
     expect(agent.cookiesFor(`${base}/echo/deeperx`)).toEqual(['future=1']);
-    expect(agent.cookiesFor(base.replace('http:', 'https:') + '/')).toEqual(['secure=1', 'future=1']);
+    expect(agent.cookiesFor(`${base.replace('http:', 'https:')}/`)).toEqual(['secure=1', 'future=1']);
   });
 
   it.each([
@@ -206,7 +223,9 @@ describe('createUserAgent', () => {
   });
 
   it('throws MOCK_PROVIDER for a custom-scheme redirect unless stopAt claims it, without echoing the code', async () => {
-    const error = await createUserAgent().navigate(`${base}/custom-scheme`).catch((thrown: unknown) => thrown);
+    const error = await createUserAgent()
+      .navigate(`${base}/custom-scheme`)
+      .catch((thrown: unknown) => thrown);
     expect(error).toMatchObject({ code: 'MOCK_PROVIDER' });
     expect((error as Error).message).not.toContain('c0de');
     const result = await createUserAgent().navigate(`${base}/custom-scheme`, { stopAt: (url) => url.protocol === 'com.example.app:' });
