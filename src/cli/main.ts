@@ -107,7 +107,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
-        '  OAUTH2_PORT       port of the local callback server (default 9002)\n' +
+        '  OAUTH2_PORT       port of the local callback server (default 9002; under --mock any free port)\n' +
         '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mockStatePath } from '../../src/cli/edges/mock-edges.js';
@@ -95,6 +96,39 @@ describe('integration-cli oauth2 --mock', () => {
     const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
     expect(result.code, result.stderr).toBe(0);
   });
+
+  it('uses any free callback port unless OAUTH2_PORT is set: two runs in parallel beside a busy 9002 both log in', async () => {
+    // A waiting real login (or anything else) holds the default port 9002.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => {
+      blocker.once('error', () => resolve()); // already taken by someone else: busy either way
+      blocker.listen(9002, '127.0.0.1', () => resolve());
+    });
+    try {
+      const runs = await Promise.all(
+        [0, 1].map(async () => {
+          const { configPath, cacheDir } = await project();
+          return runCli(mockArgs(configPath), { env: { OAUTH2_PORT: undefined, OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+        }),
+      );
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it.each(['https://example.com/cb', 'http://10.0.0.1:9002/callback', 'not a url'])(
+    'refuses --redirect-url %s with --mock as a usage error (exit 2): the mock stays offline',
+    async (redirectUrl) => {
+      const { configPath, cacheDir } = await project();
+      const before = await readFile(configPath, 'utf8');
+      const result = await runCli(mockArgs(configPath, '--redirect-url', redirectUrl), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+      expect(result.code, result.stderr).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+      expect(result.stderr).toContain('loopback');
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+    },
+  );
 
   it('rejects a wrong client secret in a Basic header the way a provider would', async () => {
     const { configPath, cacheDir } = await project((config) => {

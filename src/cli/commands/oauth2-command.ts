@@ -1,5 +1,7 @@
 import { TestkitError } from '../../shared/errors.js';
 import { maskSecret } from '../../shared/mask.js';
+import { isLoopbackHost } from '../../shared/loopback.js';
+import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
 import { describeFailure } from '../exit.js';
@@ -37,7 +39,9 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
   let cleanup: (() => Promise<void>) | undefined;
   try {
     if (options.resetMock && !options.mock) throw new TestkitError('USAGE', '--reset-mock only applies with --mock.');
-    const port = callbackPort(process.env.OAUTH2_PORT);
+    if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
+    // Under --mock any free port, so parallel --mock runs (CI) or one beside a waiting real login never collide.
+    const port = callbackPort(process.env.OAUTH2_PORT, options.mock ? 0 : DEFAULT_CALLBACK_PORT);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
     if (options.mock) {
@@ -119,14 +123,36 @@ async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporte
   return edges;
 }
 
-/** `OAUTH2_PORT`: the callback server's port, default 9002. */
-export function callbackPort(value: string | undefined): number {
-  if (value === undefined || value === '') return 9002;
+/** The callback server's port for a real login: the one the platform documents. */
+export const DEFAULT_CALLBACK_PORT = 9002;
+
+/**
+ * `OAUTH2_PORT`: the callback server's port; unset or empty gives `fallback` ({@link DEFAULT_CALLBACK_PORT}
+ * for a real login, 0 (any free port) under `--mock`).
+ */
+export function callbackPort(value: string | undefined, fallback: number = DEFAULT_CALLBACK_PORT): number {
+  if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new TestkitError('USAGE', `OAUTH2_PORT must be a port number from 0 to 65535, got "${value}".`);
   }
   return port;
+}
+
+/** `--mock` stays offline: a `--redirect-url` that leaves this machine is a usage error (exit 2). */
+function assertLoopbackRedirect(redirectUrl: string): void {
+  let hostname: string | undefined;
+  try {
+    hostname = new URL(redirectUrl).hostname;
+  } catch {
+    hostname = undefined;
+  }
+  if (hostname === undefined || !isLoopbackHost(hostname)) {
+    throw new TestkitError(
+      'USAGE',
+      `--mock runs offline, but --redirect-url ${displayUrl(redirectUrl)} is not a loopback URL. Drop --redirect-url (the mock picks its own) or pass one on localhost, 127.0.0.1 or [::1].`,
+    );
+  }
 }
 
 function maskedTokens(result: FlowResult) {
