@@ -130,6 +130,30 @@ describe('integration-cli oauth2 --mock', () => {
     },
   );
 
+  it('warns, naming the account, before --mock replaces credentials it did not write; not for its own tokens', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.testAccounts.development, { accessToken: 'real-access-token-1234', refreshToken: 'real-refresh-token-5678' });
+    });
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    const first = await runCli(mockArgs(configPath, '--test-account', 'development'), { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/testAccounts\.development holds an accessToken and a refreshToken that --mock did not write/);
+    expect(first.stderr).not.toContain('real-refresh-token-5678');
+
+    const second = await runCli(mockArgs(configPath, '--test-account', 'development'), { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout).mode).toBe('refresh');
+    expect(second.stderr).not.toContain('did not write');
+  });
+
+  it('says it is creating a --test-account that does not exist yet', async () => {
+    const { configPath, cacheDir } = await project();
+    const result = await runCli(mockArgs(configPath, '--test-account', 'ci-mock'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/testAccounts\.ci-mock does not exist in .* yet: --mock creates it\./);
+    expect(result.stderr).not.toContain('did not write');
+  });
+
   it('rejects a wrong client secret in a Basic header the way a provider would', async () => {
     const { configPath, cacheDir } = await project((config) => {
       config.authorizations[0].oauth2.tokenRequestParameters = { header: { Authorization: 'Basic {!base64({+clientId}:wrong)}' } };

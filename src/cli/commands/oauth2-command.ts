@@ -44,8 +44,10 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     const port = callbackPort(process.env.OAUTH2_PORT, options.mock ? 0 : DEFAULT_CALLBACK_PORT);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
+    let mockState: string | undefined;
+    let foreignCredentials = false;
     if (options.mock) {
-      const { createMockEdges } = await import('../edges/mock-edges.js');
+      const { createMockEdges, mockStatePath } = await import('../edges/mock-edges.js');
       const mock = await createMockEdges({
         configPath: options.configPath,
         open: options.open,
@@ -54,6 +56,15 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       });
       edges = mock.edges;
       cleanup = mock.close;
+      mockState = mockStatePath(options.configPath);
+      const { announceMockAccount } = await import('../edges/mock-account.js');
+      foreignCredentials = await announceMockAccount({
+        configPath: options.configPath,
+        accountName: options.testAccount ?? 'mock',
+        authorization: options.authorization,
+        statePath: mockState,
+        reporter,
+      });
     } else {
       edges = await realEdges(options, reporter);
     }
@@ -64,7 +75,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         authorization: options.authorization,
         environment: options.environment,
         // A reset mock no longer knows the stored refresh token: log in anew.
-        reauth: options.reauth || options.resetMock,
+        // Nor can it refresh a real refresh token found in the account.
+        reauth: options.reauth || options.resetMock || foreignCredentials,
         redirectUrl: options.redirectUrl,
         tunnel: options.mock ? false : options.tunnel,
         pkce: options.pkce,
@@ -77,6 +89,10 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       },
       { ...edges, reporter },
     );
+    if (mockState) {
+      const { rememberMockTokens } = await import('../edges/mock-account.js');
+      await rememberMockTokens(mockState, result.testAccount, result.tokens);
+    }
     if (options.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`);
     else reporter.info(summary(result));
     return 0;
