@@ -80,7 +80,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // `oauth2 check --config-path x` belongs to check, not to its parent oauth2.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nAlso:\n' +
+        '  oauth2 check             say whether the config is ready to publish (production authorization, redirect URLs to register)\n' +
+        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        'Run integration-cli <command> --help for its flags, environment variables and defaults.',
+    );
 
   const oauth2 = program
     .command('oauth2')
