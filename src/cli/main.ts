@@ -117,6 +117,7 @@ export function buildProgram(): Command {
         '  OAUTH2_PORT       port of the local callback server (default 9002; under --mock any free port)\n' +
         '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
+        '  OAUTH2_TESTKIT_CACHE_DIR  where --mock keeps its provider state (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
     )
     .action(async (options) => {

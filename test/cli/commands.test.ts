@@ -17,6 +17,13 @@ describe('integration-cli --help', () => {
   });
 });
 
+describe('integration-cli oauth2 --help', () => {
+  it('lists every environment variable the command reads', async () => {
+    const result = await runCli(['oauth2', '--help']);
+    for (const name of ['OAUTH2_PORT', 'NGROK_AUTHTOKEN', 'NGROK_DOMAIN', 'OAUTH2_TESTKIT_CACHE_DIR']) expect(result.stdout).toContain(name);
+  });
+});
+
 describe('integration-cli usage', () => {
   it('prints help with every oauth2 flag and exits 0', async () => {
     const result = await runCli(['oauth2', '--help']);
