@@ -120,9 +120,9 @@ export function buildProgram(): Command {
         '  OAUTH2_TESTKIT_CACHE_DIR  where --mock keeps its provider state (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
     )
-    .action(async (options) => {
+    .action(async (options, command: Command) => {
       const { runOAuth2Command } = await import('./commands/oauth2-command.js');
-      process.exitCode = await runOAuth2Command(options);
+      process.exitCode = await runOAuth2Command({ ...options, environmentGiven: command.getOptionValueSource('environment') === 'cli' });
     });
 
   oauth2

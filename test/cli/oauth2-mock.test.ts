@@ -154,6 +154,13 @@ describe('integration-cli oauth2 --mock', () => {
     expect(result.stderr).not.toContain('did not write');
   });
 
+  it('warns that --environment is unused when no platform relay is involved', async () => {
+    const { configPath, cacheDir } = await project();
+    const result = await runCli(mockArgs(configPath, '--environment', 'staging'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('--environment staging is unused with --mock');
+  });
+
   it('rejects a wrong client secret in a Basic header the way a provider would', async () => {
     const { configPath, cacheDir } = await project((config) => {
       config.authorizations[0].oauth2.tokenRequestParameters = { header: { Authorization: 'Basic {!base64({+clientId}:wrong)}' } };

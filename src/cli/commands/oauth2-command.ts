@@ -12,6 +12,8 @@ export interface OAuth2CommandOptions {
   testAccount?: string;
   authorization?: string;
   environment: string;
+  /** `--environment` was given on the command line (not the default). */
+  environmentGiven?: boolean;
   reauth?: boolean;
   mock?: boolean;
   resetMock?: boolean;
@@ -42,6 +44,10 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
     // Under --mock any free port, so parallel --mock runs (CI) or one beside a waiting real login never collide.
     const port = callbackPort(process.env.OAUTH2_PORT, options.mock ? 0 : DEFAULT_CALLBACK_PORT);
+    if (options.environmentGiven && (options.mock || !options.tunnel || options.redirectUrl !== undefined)) {
+      const why = options.mock ? '--mock' : options.redirectUrl !== undefined ? '--redirect-url' : '--no-tunnel';
+      reporter.warn(`--environment ${options.environment} is unused with ${why}: only the platform's callback-cli URL depends on it.`);
+    }
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
     let mockState: string | undefined;
