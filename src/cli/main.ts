@@ -88,7 +88,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // `oauth2 check --config-path x` belongs to check, not to its parent oauth2.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nAlso:\n' +
+        '  oauth2 check             say whether the config is ready to publish (production authorization, redirect URLs to register)\n' +
+        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        'Run integration-cli <command> --help for its flags, environment variables and defaults.',
+    );
 
   const oauth2 = program
     .command('oauth2')
@@ -123,9 +130,10 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
-        '  OAUTH2_PORT       port of the local callback server (default 9002)\n' +
+        '  OAUTH2_PORT       port of the local callback server (default 9002; under --mock any free port)\n' +
         '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
+        '  OAUTH2_TESTKIT_CACHE_DIR  where --mock keeps its provider state (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
         '\nRedirect contract:\n' +
         '  documented by the platform: the callback-cli URL to register, ngrok, port 9002\n' +
         "  this tool's own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n" +
@@ -133,9 +141,9 @@ export function buildProgram(): Command {
         '  provider allows, or `integration-cli relay` run at a public URL and passed as --redirect-url\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
     )
-    .action(async (options) => {
+    .action(async (options, command: Command) => {
       const { runOAuth2Command } = await import('./commands/oauth2-command.js');
-      process.exitCode = await runOAuth2Command(options);
+      process.exitCode = await runOAuth2Command({ ...options, environmentGiven: command.getOptionValueSource('environment') === 'cli' });
     });
 
   oauth2

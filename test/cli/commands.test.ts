@@ -8,6 +8,22 @@ import { runCli, startCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
 
+describe('integration-cli --help', () => {
+  it('lists oauth2 check and the exit codes', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\s+oauth2 check\s/m);
+    expect(result.stdout).toContain('Exit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.');
+  });
+});
+
+describe('integration-cli oauth2 --help', () => {
+  it('lists every environment variable the command reads', async () => {
+    const result = await runCli(['oauth2', '--help']);
+    for (const name of ['OAUTH2_PORT', 'NGROK_AUTHTOKEN', 'NGROK_DOMAIN', 'OAUTH2_TESTKIT_CACHE_DIR']) expect(result.stdout).toContain(name);
+  });
+});
+
 describe('integration-cli usage', () => {
   it('prints help with every oauth2 flag and exits 0', async () => {
     const result = await runCli(['oauth2', '--help']);

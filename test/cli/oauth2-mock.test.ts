@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mockStatePath } from '../../src/cli/edges/mock-edges.js';
@@ -103,6 +104,70 @@ describe('integration-cli oauth2 --mock', () => {
     });
     const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('uses any free callback port unless OAUTH2_PORT is set: two runs in parallel beside a busy 9002 both log in', async () => {
+    // A waiting real login (or anything else) holds the default port 9002.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => {
+      blocker.once('error', () => resolve()); // already taken by someone else: busy either way
+      blocker.listen(9002, '127.0.0.1', () => resolve());
+    });
+    try {
+      const runs = await Promise.all(
+        [0, 1].map(async () => {
+          const { configPath, cacheDir } = await project();
+          return runCli(mockArgs(configPath), { env: { OAUTH2_PORT: undefined, OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+        }),
+      );
+      for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it.each(['https://example.com/cb', 'http://10.0.0.1:9002/callback', 'not a url'])(
+    'refuses --redirect-url %s with --mock as a usage error (exit 2): the mock stays offline',
+    async (redirectUrl) => {
+      const { configPath, cacheDir } = await project();
+      const before = await readFile(configPath, 'utf8');
+      const result = await runCli(mockArgs(configPath, '--redirect-url', redirectUrl), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+      expect(result.code, result.stderr).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+      expect(result.stderr).toContain('loopback');
+      expect(await readFile(configPath, 'utf8')).toBe(before);
+    },
+  );
+
+  it('warns, naming the account, before --mock replaces credentials it did not write; not for its own tokens', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.testAccounts.development, { accessToken: 'real-access-token-1234', refreshToken: 'real-refresh-token-5678' });
+    });
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    const first = await runCli(mockArgs(configPath, '--test-account', 'development'), { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/testAccounts\.development holds an accessToken and a refreshToken that --mock did not write/);
+    expect(first.stderr).not.toContain('real-refresh-token-5678');
+
+    const second = await runCli(mockArgs(configPath, '--test-account', 'development'), { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout).mode).toBe('refresh');
+    expect(second.stderr).not.toContain('did not write');
+  });
+
+  it('says it is creating a --test-account that does not exist yet', async () => {
+    const { configPath, cacheDir } = await project();
+    const result = await runCli(mockArgs(configPath, '--test-account', 'ci-mock'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/testAccounts\.ci-mock does not exist in .* yet: --mock creates it\./);
+    expect(result.stderr).not.toContain('did not write');
+  });
+
+  it('warns that --environment is unused when no platform relay is involved', async () => {
+    const { configPath, cacheDir } = await project();
+    const result = await runCli(mockArgs(configPath, '--environment', 'staging'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('--environment staging is unused with --mock');
   });
 
   it('rejects a wrong client secret in a Basic header the way a provider would', async () => {

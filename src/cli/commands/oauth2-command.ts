@@ -1,6 +1,8 @@
 import { TestkitError } from '../../shared/errors.js';
 import { maskSecret } from '../../shared/mask.js';
 import { DEFAULT_CALLBACK_PORT } from '../../shared/defaults.js';
+import { isLoopbackHost } from '../../shared/loopback.js';
+import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
 import { describeFailure } from '../exit.js';
@@ -11,6 +13,8 @@ export interface OAuth2CommandOptions {
   testAccount?: string;
   authorization?: string;
   environment: string;
+  /** `--environment` was given on the command line (not the default). */
+  environmentGiven?: boolean;
   reauth?: boolean;
   mock?: boolean;
   resetMock?: boolean;
@@ -38,12 +42,20 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
   let cleanup: (() => Promise<void>) | undefined;
   try {
     if (options.resetMock && !options.mock) throw new TestkitError('USAGE', '--reset-mock only applies with --mock.');
-    const port = callbackPort(process.env.OAUTH2_PORT);
+    if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
+    // Under --mock any free port, so parallel --mock runs (CI) or one beside a waiting real login never collide.
+    const port = callbackPort(process.env.OAUTH2_PORT, options.mock ? 0 : DEFAULT_CALLBACK_PORT);
+    if (options.environmentGiven && (options.mock || !options.tunnel || options.redirectUrl !== undefined)) {
+      const why = options.mock ? '--mock' : options.redirectUrl !== undefined ? '--redirect-url' : '--no-tunnel';
+      reporter.warn(`--environment ${options.environment} is unused with ${why}: only the platform's callback-cli URL depends on it.`);
+    }
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     let edges: FlowEdges;
     let redirectUrl = options.redirectUrl;
+    let mockState: string | undefined;
+    let foreignCredentials = false;
     if (options.mock) {
-      const { createMockEdges } = await import('../edges/mock-edges.js');
+      const { createMockEdges, mockStatePath } = await import('../edges/mock-edges.js');
       const mock = await createMockEdges({
         configPath: options.configPath,
         open: options.open,
@@ -53,6 +65,15 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       edges = mock.edges;
       redirectUrl ??= mock.redirectUrl;
       cleanup = mock.close;
+      mockState = mockStatePath(options.configPath);
+      const { announceMockAccount } = await import('../edges/mock-account.js');
+      foreignCredentials = await announceMockAccount({
+        configPath: options.configPath,
+        accountName: options.testAccount ?? 'mock',
+        authorization: options.authorization,
+        statePath: mockState,
+        reporter,
+      });
     } else {
       edges = await realEdges(options, reporter);
     }
@@ -63,7 +84,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         authorization: options.authorization,
         environment: options.environment,
         // A reset mock no longer knows the stored refresh token: log in anew.
-        reauth: options.reauth || options.resetMock,
+        // Nor can it refresh a real refresh token found in the account.
+        reauth: options.reauth || options.resetMock || foreignCredentials,
         redirectUrl,
         tunnel: options.mock ? false : options.tunnel,
         pkce: options.pkce,
@@ -76,6 +98,10 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       },
       { ...edges, reporter },
     );
+    if (mockState) {
+      const { rememberMockTokens } = await import('../edges/mock-account.js');
+      await rememberMockTokens(mockState, result.testAccount, result.tokens);
+    }
     if (options.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`);
     else reporter.info(summary(result));
     return 0;
@@ -124,14 +150,33 @@ async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporte
   return edges;
 }
 
-/** `OAUTH2_PORT`: the callback server's port, default {@link DEFAULT_CALLBACK_PORT}. */
-export function callbackPort(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_CALLBACK_PORT;
+/**
+ * `OAUTH2_PORT`: the callback server's port; unset or empty gives `fallback` ({@link DEFAULT_CALLBACK_PORT}
+ * for a real login, 0 (any free port) under `--mock`).
+ */
+export function callbackPort(value: string | undefined, fallback: number = DEFAULT_CALLBACK_PORT): number {
+  if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new TestkitError('USAGE', `OAUTH2_PORT must be a port number from 0 to 65535, got "${value}".`);
   }
   return port;
+}
+
+/** `--mock` stays offline: a `--redirect-url` that leaves this machine is a usage error (exit 2). */
+function assertLoopbackRedirect(redirectUrl: string): void {
+  let hostname: string | undefined;
+  try {
+    hostname = new URL(redirectUrl).hostname;
+  } catch {
+    hostname = undefined;
+  }
+  if (hostname === undefined || !isLoopbackHost(hostname)) {
+    throw new TestkitError(
+      'USAGE',
+      `--mock runs offline, but --redirect-url ${displayUrl(redirectUrl)} is not a loopback URL. Drop --redirect-url (the mock picks its own) or pass one on localhost, 127.0.0.1 or [::1].`,
+    );
+  }
 }
 
 function maskedTokens(result: FlowResult) {
