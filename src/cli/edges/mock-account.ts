@@ -9,7 +9,7 @@ import type { ConsoleReporter } from '../reporter.js';
  * SHA-256), so a later run can tell mock tokens from real credentials it is about to replace.
  */
 function recordPath(statePath: string): string {
-  return statePath.replace(/\.json$/, '') + '.accounts.json';
+  return `${statePath.replace(/\.json$/, '')}.accounts.json`;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
