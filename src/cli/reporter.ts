@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import type { RequestLogEntry } from '../shared/request-log.js';
 import type { FlowReporter, FlowStep } from '../flow/run-flow.js';
 
 type Spinner = { text: string; start(): Spinner; success(text?: string): Spinner; stop(): Spinner };
@@ -89,6 +90,6 @@ export function stripControl(text: string): string {
 }
 
 /** One request-log line of `mock-provider` and `relay`: method, path (never the query), status, milliseconds. */
-export function requestLine(entry: { method: string; path: string; status: number; durationMs: number }): string {
+export function requestLine(entry: RequestLogEntry): string {
   return `${entry.method} ${entry.path} ${entry.status} ${Math.round(entry.durationMs)} ms`;
 }

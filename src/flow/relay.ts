@@ -4,6 +4,7 @@ import { decodeState } from './state.js';
 import { RELAY_PATH } from './authorize-url.js';
 import { oneLine, sentence } from '../shared/text.js';
 import { escapeHtml, sendHtmlPage } from '../shared/html-page.js';
+import { logWhenSent, type RequestLogEntry } from '../shared/request-log.js';
 import { listen, urlHost } from '../shared/listen.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 
@@ -67,7 +68,7 @@ export interface RelayOptions {
   /** How the allow-list reads on the refusal page (default: ngrok domains and loopback). */
   allowListText?: string;
   /** Called by `startRelayServer` once each response is sent (a request log). The path has no query: `state` and `code` stay out. */
-  onRequest?: (entry: { method: string; path: string; status: number; durationMs: number }) => void;
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 /**
@@ -165,12 +166,7 @@ export async function startRelayServer(options: { port?: number; host?: string }
   const host = options.host ?? '127.0.0.1';
   const handler = createRelayHandler(options);
   const server = createServer((req, res) => {
-    const log = options.onRequest;
-    if (log !== undefined) {
-      const started = performance.now();
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      res.once('close', () => log({ method: req.method ?? 'GET', path, status: res.statusCode, durationMs: performance.now() - started }));
-    }
+    if (options.onRequest !== undefined) logWhenSent(req, res, options.onRequest);
     handler(req, res);
   });
   const port = await listen(server, options.port ?? 0, host, 'OAuth 2 relay', 'choose another port');

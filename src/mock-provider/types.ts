@@ -1,3 +1,4 @@
+import type { RequestLogEntry } from '../shared/request-log.js';
 /** Public shapes of `oauth2-testkit/mock-provider`. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, FaultSpec } from './scenario/faults.js';
@@ -83,7 +84,7 @@ export interface MockProviderOptions {
    */
   host?: string;
   /** Called by `startMockProvider`'s listener once each response is sent (a request log). The path has no query. */
-  onRequest?: (entry: { method: string; path: string; status: number; durationMs: number }) => void;
+  onRequest?: (entry: RequestLogEntry) => void;
 }
 
 /** Raw token endpoint JSON, as a connector receives it. */

@@ -1,5 +1,6 @@
 import { TestkitError } from '../../shared/errors.js';
 import { describeFailure } from '../exit.js';
+import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
@@ -45,7 +46,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       port: options.port,
       host: options.host,
       ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
-      ...(options.quiet === true ? {} : { onRequest: (entry: Parameters<typeof requestLine>[0]) => reporter.info(requestLine(entry)) }),
+      ...(options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => reporter.info(requestLine(entry)) }),
       clients: [
         {
           clientId: options.clientId,

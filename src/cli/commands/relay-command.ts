@@ -1,5 +1,6 @@
 import { allowCallbackHosts, startRelayServer } from '../../flow/relay.js';
 import { describeFailure } from '../exit.js';
+import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
 
@@ -17,7 +18,7 @@ export async function runRelayCommand(
       hosts.length === 0
         ? {}
         : { isAllowed: allowCallbackHosts(hosts), allowListText: `https://${hosts.join('/callback, https://')}/callback or a loopback /callback` };
-    const log = options.quiet === true ? {} : { onRequest: (entry: Parameters<typeof requestLine>[0]) => reporter.info(requestLine(entry)) };
+    const log = options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => reporter.info(requestLine(entry)) };
     const relay = await startRelayServer({ port: options.port, host: options.host, ...allowList, ...log });
     reporter.info(
       hosts.length === 0

@@ -1,6 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../../shared/listen.js';
+import { logWhenSent } from '../../shared/request-log.js';
 import { createMockProviderInternals, type MockProviderInternals } from '../create-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
 import { SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
@@ -29,7 +30,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   // The engine's own handler on the real request and response (the scenario layer is its first middleware).
   // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
   const server: Server = createServer({ IncomingMessage: ReplayableIncomingMessage }, (req, res) => {
-    if (options.onRequest !== undefined) logWhenSent(req.method ?? 'GET', req.url ?? '/', res, options.onRequest);
+    if (options.onRequest !== undefined) logWhenSent(req, res, options.onRequest);
     if (internals === undefined) {
       res.statusCode = 500;
       res.setHeader('content-type', 'application/json; charset=utf-8');
@@ -64,10 +65,4 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     await closed;
   });
   return internals.provider;
-}
-
-function logWhenSent(method: string, url: string, res: ServerResponse, log: NonNullable<MockProviderOptions['onRequest']>): void {
-  const started = performance.now();
-  const query = url.indexOf('?');
-  res.once('close', () => log({ method, path: query === -1 ? url : url.slice(0, query), status: res.statusCode, durationMs: performance.now() - started }));
 }
