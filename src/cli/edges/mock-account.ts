@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { getTestAccount, loadConfig, selectAuthorization } from '../../flow/config.js';
 import { oneLine } from '../../shared/text.js';
 import type { ConsoleReporter } from '../reporter.js';
@@ -71,9 +72,7 @@ export async function rememberMockTokens(statePath: string, accountName: string,
   record[accountName] = [tokens.accessToken, tokens.refreshToken].filter((t): t is string => Boolean(t)).map(digest);
   const file = recordPath(statePath);
   try {
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(record)}\n`, { mode: 0o600 });
-    await rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
   } catch {
     // Only the next run's warning depends on it.
   }
