@@ -22,7 +22,7 @@ import {
   MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
-import { defaultScope } from './engine/default-scope.js';
+import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
@@ -73,7 +73,19 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
     return { id: user.id, claims: { ...(user.claims ?? {}) } };
   });
-  const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
+  for (const [index, scope] of (options.scopes ?? []).entries()) {
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
+      throw new MockProviderOptionsError(`scopes[${index}]`, `Invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`);
+  }
+  const scopes = new Set<string>([...DEFAULT_SCOPES, NO_SCOPE, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
+  let engineRef: Provider | undefined;
+  const scopePolicy = new ScopePolicy({
+    engine: () => engineRef as Provider,
+    clients: () => clients,
+    providerScopes: [...(options.scopes ?? [])],
+    defaultScopes: DEFAULT_SCOPES,
+    known: scopes,
+  });
 
   // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
   const omitsRefreshToken = options.quirks?.omitRefreshTokenOnRefresh === true;
@@ -113,6 +125,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       store,
       keys,
       scopes,
+      scopeValidator: scopePolicy.validator(),
       users: () => users,
       accessTokenTtl,
       refreshTokenTtl,
@@ -123,6 +136,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     }),
   );
   engine.proxy = true;
+  engineRef = engine;
   // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
   engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
     return redirectUriAllowed(this.redirectUris, value);
@@ -139,11 +153,12 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
     arrivals: new Arrivals(),
     quirks: { ...(options.quirks ?? {}) },
+    settle: () => state?.flush(),
   };
   engine.use(scenarioMiddleware(layer));
   if (login === 'auto')
     engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
-  engine.use(defaultScope({ clients: () => clients }));
+  engine.use(scopePolicy.authorizationRequests());
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
 

@@ -13,7 +13,7 @@ export interface MockClientOptions {
   clientSecret?: string;
   /** Exact match, except loopback `http` URIs which match on any port (RFC 8252 §7.3). Default: `http://127.0.0.1/callback`, `http://localhost/callback`, `http://[::1]/callback` (any port). */
   redirectUris?: string[];
-  /** Scopes this client may request; each is accepted by the provider (provider-style names like `read:issues` are fine). A requested scope the provider does not know is refused with `invalid_scope`. */
+  /** Scopes this client may request (provider-style names like `read:issues` are fine); any other is refused with `invalid_scope`. Unset or empty: any valid scope is accepted and granted as asked. A request without `scope` gets these. */
   scopes?: string[];
   /** Default `client_secret_basic`; `client_secret_post` is accepted for the same client either way. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -51,7 +51,7 @@ export interface MockProviderOptions {
   issuer?: string;
   clients?: MockClientOptions[];
   users?: MockUserOptions[];
-  /** Extra scopes the provider accepts, on top of `openid offline_access profile email` and every client's scopes. Any other requested scope is refused with `error=invalid_scope` at the redirect URI. */
+  /** Unset (the default): clients that declare no scopes accept any valid scope. Set: every client may also ask for these, and clients that declare none may ask only for these plus `openid offline_access profile email`; any other is refused with `error=invalid_scope` at the redirect URI. */
   scopes?: string[];
   /** Seconds. Default 3600. */
   accessTokenTtl?: number;

@@ -6,7 +6,7 @@ import type { ProviderKeys } from './keys.js';
 import type { MemoryStore } from '../state/memory-store.js';
 import { renderErrorPage } from '../login/pages.js';
 import type { MockUser } from '../types.js';
-import { rejectUnknownScopes } from './unknown-scope.js';
+import { NO_SCOPE } from './scope-policy.js';
 
 /** The claims each OpenID Connect scope releases at userinfo (OIDC Core §5.4); `sub` is always released. */
 export const OIDC_SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
@@ -18,8 +18,10 @@ export const OIDC_SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
 export interface EngineSettings {
   store: MemoryStore;
   keys: ProviderKeys;
-  /** Live set: scopes added at runtime (registerClient) are accepted at once. */
+  /** Live set: scopes added at runtime (registerClient, open clients) are accepted at once. */
   scopes: Set<string>;
+  /** The `scope` check of authorization requests (`ScopePolicy.validator()`). */
+  scopeValidator: (ctx: never, value: unknown, client?: never) => void;
   users: () => readonly MockUser[];
   accessTokenTtl: number;
   refreshTokenTtl: number;
@@ -60,8 +62,8 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
     clockTolerance: CLOCK_TOLERANCE,
     scopes: settings.scopes,
     claims: Object.fromEntries(Object.entries(OIDC_SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
-    // An unknown requested scope is an error at the redirect URI, not silently dropped (see unknown-scope.ts).
-    extraParams: { scope: rejectUnknownScopes(settings.scopes) },
+    // A scope the client may not ask for is an error at the redirect URI, not silently dropped (see scope-policy.ts).
+    extraParams: { scope: settings.scopeValidator as (ctx: unknown, value: unknown) => void },
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -123,7 +125,7 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
         getResourceServerInfo: async (_ctx: unknown, resourceIndicator: string) => {
           if (jwtResource === undefined || resourceIndicator !== jwtResource) throw new errors.InvalidTarget();
           return {
-            scope: [...settings.scopes].join(' '),
+            scope: [...settings.scopes].filter((scope) => scope !== NO_SCOPE).join(' '),
             audience: jwtResource,
             accessTokenTTL: accessTokenTtl,
             accessTokenFormat: 'jwt',

@@ -4,6 +4,7 @@ import { readRequestBody } from '../transport/request-body.js';
 import { PAGE_HEADERS, renderConsentPage, renderErrorPage, renderLoginPage } from './pages.js';
 import type { MockUser } from '../types.js';
 import { INTERACTION_PREFIX } from '../routes.js';
+import { grantedScopes } from '../engine/scope-policy.js';
 
 export interface InteractionDeps {
   provider: Provider;
@@ -151,7 +152,7 @@ function renderPrompt(ctx: KoaContext, deps: InteractionDeps, details: Interacti
       approveAction: `${INTERACTION_PREFIX}${details.uid}/confirm`,
       denyAction: `${INTERACTION_PREFIX}${details.uid}/abort`,
       clientId: String(details.params.client_id),
-      scopes: scope === '' ? [] : scope.split(' '),
+      scopes: grantedScopes(scope),
       user: typeof name === 'string' ? `${name} (${accountId})` : accountId,
     }),
   );

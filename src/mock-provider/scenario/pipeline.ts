@@ -7,6 +7,7 @@ import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Qui
 import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
 import { ROUTES } from '../routes.js';
+import { NO_SCOPE, visibleScope } from '../engine/scope-policy.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
 const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as EndpointName]));
@@ -48,6 +49,8 @@ export interface ScenarioLayer {
   /** Whether a store key (`RefreshToken:<value>`) went with a grant evicted by the `maxGrants` cap. */
   evicted?: (key: string) => boolean;
   maxGrants?: number;
+  /** Called once the engine has answered, before the answer leaves (writes pending state). */
+  settle?: () => void;
 }
 
 export function endpointOf(path: string): EndpointName | 'other' {
@@ -134,13 +137,31 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
         }
       }
       await next();
+      layer.settle?.();
 
+      hideNoScope(ctx, endpoint);
       if (endpoint === 'token' && ctx.status === 400) explainEviction(layer, ctx, body);
       if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) applyResponseQuirks(layer.quirks, ctx, body, header(sent.accept));
     } finally {
       recorded.status = ctx.status;
     }
   };
+}
+
+/** Discovery of the engine's own metadata (OpenID Connect and RFC 8414 paths). */
+const DISCOVERY_PATHS: ReadonlySet<string> = new Set(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']);
+
+/** Removes the internal {@link NO_SCOPE} from the answers that show scopes: token, introspection, discovery. */
+function hideNoScope(ctx: KoaContext, endpoint: EndpointName | 'other'): void {
+  const answer = ctx.body as Record<string, unknown> | undefined;
+  if (typeof answer !== 'object' || answer === null || Buffer.isBuffer(answer) || isStream(answer)) return;
+  if ((endpoint === 'token' || endpoint === 'introspection') && typeof answer.scope === 'string' && answer.scope.includes(NO_SCOPE)) {
+    const { scope, ...rest } = answer;
+    const visible = visibleScope(scope);
+    ctx.body = visible === '' ? rest : { ...rest, scope: visible };
+  } else if (DISCOVERY_PATHS.has(ctx.path) && Array.isArray(answer.scopes_supported)) {
+    ctx.body = { ...answer, scopes_supported: answer.scopes_supported.filter((scope) => scope !== NO_SCOPE) };
+  }
 }
 
 function applyResponseQuirks(quirks: Quirks, ctx: KoaContext, body: Buffer, accept: string | undefined): void {

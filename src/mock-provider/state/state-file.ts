@@ -103,6 +103,11 @@ export class StateWriter {
     });
   };
 
+  /** Writes a pending change now (before an answer leaves: a client must never hold a token the file lacks). */
+  flush(): void {
+    if (this.#scheduled && !this.#closed) this.#write();
+  }
+
   /** Writes a pending change now and stops writing; throws the first failed write, if any. */
   close(): void {
     if (this.#closed) return;

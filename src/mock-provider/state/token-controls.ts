@@ -1,4 +1,5 @@
 import { createPublicKey, verify, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
+import { grantedScopes } from '../engine/scope-policy.js';
 import type { SigningJwk } from '../engine/keys.js';
 import type { MemoryStore } from './memory-store.js';
 import type { TokenInfo } from '../resource/bearer.js';
@@ -69,7 +70,7 @@ export class TokenControls {
     return {
       accountId: String(payload.accountId),
       clientId: String(payload.clientId),
-      scopes: typeof payload.scope === 'string' && payload.scope !== '' ? payload.scope.split(' ') : [],
+      scopes: grantedScopes(payload.scope),
       expiresAt: typeof payload.exp === 'number' ? payload.exp : 0,
     };
   }
@@ -94,7 +95,7 @@ export class TokenControls {
     return {
       accountId: String(claims.sub),
       clientId: String(claims.client_id),
-      scopes: typeof claims.scope === 'string' && claims.scope !== '' ? claims.scope.split(' ') : [],
+      scopes: grantedScopes(claims.scope),
       expiresAt: Math.min(exp, Math.floor(trackedExpiry / 1000)),
     };
   }
