@@ -1,22 +1,24 @@
-import * as fs from 'node:fs';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MockProvider } from '../../src/mock-provider/index.js';
 import { createMockProvider } from '../../src/mock-provider/index.js';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { STATE_VERSION } from '../../src/mock-provider/state/state-file.js';
 import { refresh } from './helpers.js';
 
-// Pass-through spies, so a test can count state file writes and make one fail halfway.
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, default: real, renameSync: vi.fn(real.renameSync), writeFileSync: vi.fn(real.writeFileSync) };
+// A pass-through spy, so a test can count state file writes and make one fail.
+vi.mock('write-file-atomic', async (importOriginal) => {
+  const real = (await importOriginal<{ default: typeof import('write-file-atomic') }>()).default;
+  return { default: Object.assign(real, { sync: vi.fn(real.sync) }) };
 });
 
 const open: MockProvider[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  vi.mocked(fs.writeFileSync).mockReset();
+  vi.mocked(writeFileAtomic.sync).mockClear();
   for (const provider of open.splice(0)) await provider.close().catch(() => undefined);
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -29,7 +31,7 @@ function newStatePath(): string {
 
 /** How many times the state file has been (re)placed. */
 function writesOf(statePath: string): number {
-  return vi.mocked(fs.renameSync).mock.calls.filter(([, to]) => to === statePath).length;
+  return vi.mocked(writeFileAtomic.sync).mock.calls.filter(([to]) => to === statePath).length;
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -72,26 +74,32 @@ describe('statePath writes', () => {
     expect((await refresh(second.fetch, second, tokens.refresh_token!)).json.error).toBe('invalid_grant');
   });
 
-  it('keeps the last complete file when a write fails halfway, and close() reports it', async () => {
+  it('keeps the last complete file when a write fails, and close() reports it', async () => {
     const statePath = newStatePath();
     const first = await createMockProvider({ statePath });
     const tokens = await first.getTokens();
     await tick();
     const saved = readFileSync(statePath, 'utf8');
-    const real = await vi.importActual<typeof import('node:fs')>('node:fs');
-    vi.mocked(fs.writeFileSync).mockImplementation((file, data) => {
-      // A crash mid-write: half the bytes reach the disk, then the process dies.
-      real.writeFileSync(file, String(data).slice(0, String(data).length / 2));
+    vi.mocked(writeFileAtomic.sync).mockImplementationOnce(() => {
       throw new Error('ENOSPC: no space left on device');
     });
     await first.expireAccessTokens();
     await tick();
     expect(readFileSync(statePath, 'utf8')).toBe(saved);
+    expect(readdirSync(dirname(statePath))).toEqual(['state.json']);
     await expect(first.close()).rejects.toMatchObject({ code: 'MOCK_PROVIDER' });
-    vi.mocked(fs.writeFileSync).mockReset();
 
     const second = await createMockProvider({ statePath });
     open.push(second);
     expect(await second.lookupAccessToken(tokens.access_token)).toBeDefined();
+  });
+
+  it('refuses a state file of a newer format, naming the version and what to do', async () => {
+    const statePath = newStatePath();
+    writeFileSync(statePath, JSON.stringify({ version: STATE_VERSION + 1, keys: { signing: [] }, entries: [] }));
+    await expect(createMockProvider({ statePath })).rejects.toMatchObject({
+      code: 'MOCK_PROVIDER',
+      message: expect.stringMatching(/newer oauth2-testkit \(format 2; this one reads up to 1\)\. Upgrade oauth2-testkit, or delete/),
+    });
   });
 });

@@ -1,12 +1,16 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { TestkitError } from '../../shared/errors.js';
 import type { ProviderKeys } from '../engine/keys.js';
 import type { SerializedEntry } from './memory-store.js';
 
+/** The format this version writes. A file of an older format is read and migrated; a newer one is refused. */
+export const STATE_VERSION = 1;
+
 /** What a state file holds: the engine's stored artifacts and the keys that signed them. */
 export interface PersistedState {
-  version: 1;
+  version: typeof STATE_VERSION;
   keys: ProviderKeys;
   entries: SerializedEntry[];
   /** JWT access token IDs this provider issued, with their expiry (epoch ms). */
@@ -30,8 +34,14 @@ export function readState(path: string): PersistedState | undefined {
   } catch (error) {
     throw new TestkitError('MOCK_PROVIDER', `The mock provider state file ${path} is not JSON. Delete it to start with a fresh state.`, { cause: error });
   }
-  const state = data as Partial<PersistedState> | null;
-  if (state === null || state.version !== 1 || !Array.isArray(state.entries) || !Array.isArray(state.keys?.signing)) {
+  const state = data as (Omit<Partial<PersistedState>, 'version'> & { version?: unknown }) | null;
+  if (state !== null && typeof state === 'object' && typeof state.version === 'number' && state.version > STATE_VERSION) {
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `The mock provider state file ${path} was written by a newer oauth2-testkit (format ${state.version}; this one reads up to ${STATE_VERSION}). Upgrade oauth2-testkit, or delete the file to start with a fresh state.`,
+    );
+  }
+  if (state === null || state.version !== STATE_VERSION || !Array.isArray(state.entries) || !Array.isArray(state.keys?.signing)) {
     throw new TestkitError('MOCK_PROVIDER', `The mock provider state file ${path} has an unknown format. Delete it to start with a fresh state.`);
   }
   return {
@@ -49,18 +59,16 @@ function isUser(value: unknown): value is PersistedState['adHocUsers'][number] {
 }
 
 /**
- * Writes the state atomically: a temp file, flushed to disk, then renamed over the old one, so a crash at any
- * point leaves either the old file or the new one, never a truncated one. Mode 0600, the file holds live tokens
- * and private keys. Throws `MOCK_PROVIDER` when the file cannot be written.
+ * Writes the state atomically with write-file-atomic (as the token store writes `.unito.json`): a temp file,
+ * fsynced, then renamed over the old one, so a crash at any point leaves either the old file or the new one,
+ * never a truncated one. Mode 0600, the file holds live tokens and private keys. Throws `MOCK_PROVIDER` when the
+ * file cannot be written.
  */
 export function writeState(path: string, state: PersistedState): void {
-  const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(temp, `${JSON.stringify(state)}\n`, { mode: 0o600, flush: true });
-    renameSync(temp, path);
+    writeFileAtomic.sync(path, `${JSON.stringify(state)}\n`, { mode: 0o600, fsync: true });
   } catch (error) {
-    rmSync(temp, { force: true });
     throw new TestkitError('MOCK_PROVIDER', `Cannot write the mock provider state file ${path}. Check the directory is writable.`, { cause: error });
   }
 }
