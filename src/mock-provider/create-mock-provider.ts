@@ -25,7 +25,7 @@ import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
 import { addEngineScopes } from './engine/scopes.js';
-import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
+import { autoLoginPolicy } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
 import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './transport/fetch.js';
 import { interactionRoutes } from './login/interactions.js';
@@ -156,8 +156,6 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     settle: () => state?.flush(),
   };
   engine.use(scenarioMiddleware(layer));
-  if (login === 'auto')
-    engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(scopePolicy.authorizationRequests());
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
