@@ -94,6 +94,8 @@ export function buildProgram(): Command {
       '\nAlso:\n' +
         '  oauth2 check             say whether the config is ready to publish (production authorization, redirect URLs to register)\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        '  2 means the run stopped before contacting the provider because of how it was started (a flag, the config,\n' +
+        '  the environment, a busy port, a config another run holds locked): fix that and run again.\n' +
         'Run integration-cli <command> --help for its flags, environment variables and defaults.',
     );
 
@@ -139,7 +141,9 @@ export function buildProgram(): Command {
         "  this tool's own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n" +
         '  if the platform relay does not forward to the tunnel: --no-tunnel with a loopback --redirect-url the\n' +
         '  provider allows, or `integration-cli relay` run at a public URL and passed as --redirect-url\n' +
-        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
+        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        '  2 means the run stopped before contacting the provider because of how it was started (a flag, the config,\n' +
+        '  the environment, a busy port, a config another run holds locked): fix that and run again.',
     )
     .action(async (options, command: Command) => {
       const { runOAuth2Command } = await import('./commands/oauth2-command.js');

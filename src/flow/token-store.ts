@@ -137,7 +137,8 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
  * the lock directory must still carry the mtime we last gave it, and that mtime must be at least
  * {@link WRITE_MARGIN_MS} short of stale. `release()` leaves a lock directory that is no longer ours in place.
  *
- * @throws TestkitError `LOCKED` (another run holds it), `WRITE_FAILED` (the lock cannot be created).
+ * @throws TestkitError `LOCKED` with `details.reason: 'held'` (another run holds it), `WRITE_FAILED` (the lock cannot
+ *   be created). `assertHeld()` throws `LOCKED` with `details.reason: 'lost'`.
  * @example
  * const lock = await acquireConfigLock('/repo/.unito.json');
  * try { await runFlow(); } finally { await lock.release(); }
@@ -176,7 +177,7 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
       throw new TestkitError(
         'LOCKED',
         `Another integration-cli oauth2 run holds the lock on ${path}. Wait for it to finish, or, if no run is active, delete ${lockPath}.`,
-        { cause: error, details: { path, lockPath } },
+        { cause: error, details: { path, lockPath, reason: 'held' } },
       );
     }
     throw new TestkitError(
@@ -195,7 +196,7 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
     return new TestkitError(
       'LOCKED',
       `Lost the lock on ${path} (${why}; another integration-cli oauth2 run may have taken it over). The tokens were NOT written and ${path} is unchanged. Run integration-cli oauth2 again.`,
-      { details: { path, lockPath } },
+      { details: { path, lockPath, reason: 'lost' } },
     );
   };
   /** The lock directory's mtime; throws `LOCKED` unless it is one we gave it (else another run owns the lock). */

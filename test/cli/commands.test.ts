@@ -14,6 +14,7 @@ describe('integration-cli --help', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\s+oauth2 check\s/m);
     expect(result.stdout).toContain('Exit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.');
+    expect(result.stdout).toContain('a config another run holds locked');
   });
 });
 

@@ -61,7 +61,7 @@ describe('integration-cli oauth2 --mock', () => {
     ],
     [
       'another run holds the lock',
-      1,
+      2,
       async (configPath: string) => {
         const lock = await acquireConfigLock(configPath);
         return () => lock.release();

@@ -209,7 +209,9 @@ describe('acquireConfigLock', () => {
     expect(error.code).toBe('LOCKED');
     expect(error.message).toContain(`lock on ${file}`);
     expect(error.message).toContain(`delete ${file}.lock`);
-    expect(exitCodeFor(error.code)).toBe(1);
+    // Like a busy port: the run never started, so it is a usage error.
+    expect(error.details.reason).toBe('held');
+    expect(exitCodeFor(error.code, error.details)).toBe(2);
     await first.release();
     await first.release();
     const second = await acquireConfigLock(file);
@@ -238,6 +240,8 @@ describe('acquireConfigLock', () => {
       const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock: first }));
       expect(error.code).toBe('LOCKED');
       expect(error.message).toContain(`Lost the lock on ${file}`);
+      // Lost during the run, after the login: a flow failure, not a usage error.
+      expect(exitCodeFor(error.code, error.details)).toBe(1);
       expect(error.message).toContain('NOT written');
       expect(error.message).toContain('Run integration-cli oauth2 again');
       expect(await readFile(file, 'utf8')).toBe('{}\n');
