@@ -51,3 +51,21 @@ export function describeFailure(error: unknown): { exitCode: number; code: strin
     message: `${message} (an unexpected error: please report it with the command you ran; set DEBUG=1 for the stack)${detail}`,
   };
 }
+
+/**
+ * The one `--json` envelope of every command: `{ ok: true, ...fields }` on success, `{ ok: false, ...fields, error:
+ * { code, message } }` on failure. Written as one line on stdout, so stdout stays one JSON document.
+ *
+ * @example
+ * writeJson({ ok: false, error: { code: 'USAGE', message: '…' } })
+ */
+export type JsonEnvelope = ({ ok: true } | { ok: false; error: { code: string; message: string } }) & Record<string, unknown>;
+
+export function writeJson(envelope: JsonEnvelope): void {
+  process.stdout.write(`${JSON.stringify(envelope)}\n`);
+}
+
+/** The failure envelope for an error described by {@link describeFailure}, with the command's own fields. */
+export function jsonFailure(failure: { code: string; message: string }, fields: Record<string, unknown> = {}): JsonEnvelope {
+  return { ok: false, ...fields, error: { code: failure.code, message: failure.message } };
+}

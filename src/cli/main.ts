@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { describeFailure } from './exit.js';
+import { describeFailure, jsonFailure, writeJson } from './exit.js';
 
 // Keep this module light: `--help` must not load oidc-provider, ngrok or the flow.
 // Each action imports what it needs when it runs.
@@ -155,7 +155,7 @@ export function buildProgram(): Command {
     .description('Say whether the config is ready to publish: a production oauth2 authorization and the redirect URLs each app must register.')
     .option('--config-path <path>', 'path of the connector config', './.unito.json')
     .option('--json', 'print the result as JSON on stdout')
-    // Its --json errors say `ready: false` rather than `ok: false`.
+    // Its --json errors also say `ready: false`, as its failure envelopes do.
     .exitOverride((error) => {
       throw Object.assign(error, { jsonShape: 'check' });
     })
@@ -225,12 +225,13 @@ async function main(argv: string[]): Promise<void> {
       // Commander printed the human message on stderr; a --json caller also reads one JSON error on stdout.
       if (error.exitCode !== 0 && wantsJson(argv)) {
         const message = error.message.replace(/^error: /, '');
-        const status = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : { ok: false };
-        process.stdout.write(`${JSON.stringify({ ...status, error: { code: 'USAGE', message } })}\n`);
+        const fields = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : {};
+        writeJson(jsonFailure({ code: 'USAGE', message }, fields));
       }
       return;
     }
     const failure = describeFailure(error);
+    if (wantsJson(argv)) writeJson(jsonFailure(failure));
     process.stderr.write(`error: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   }

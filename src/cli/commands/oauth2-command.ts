@@ -5,7 +5,7 @@ import { isLoopbackHost } from '../../shared/loopback.js';
 import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
-import { describeFailure } from '../exit.js';
+import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import { ConsoleReporter } from '../reporter.js';
 
 export interface OAuth2CommandOptions {
@@ -102,14 +102,12 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       const { rememberMockTokens } = await import('../edges/mock-account.js');
       await rememberMockTokens(mockState, result.testAccount, result.tokens);
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`);
+    if (options.json) writeJson(jsonResult(result));
     else reporter.info(summary(result));
     return 0;
   } catch (error) {
     const failure = describeFailure(error);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { code: failure.code, message: failure.message } })}\n`);
-    }
+    if (options.json) writeJson(jsonFailure(failure));
     reporter.error(failure.message);
     return failure.exitCode;
   } finally {
@@ -193,7 +191,7 @@ function maskedTokens(result: FlowResult) {
 
 function jsonResult(result: FlowResult) {
   return {
-    ok: true,
+    ok: true as const,
     mode: result.mode,
     configPath: result.configPath,
     testAccount: result.testAccount,
