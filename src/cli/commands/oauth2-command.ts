@@ -1,5 +1,5 @@
 import { TestkitError } from '../../shared/errors.js';
-import { maskSecret } from '../../shared/mask.js';
+import { isSecretName, maskSecret, SecretRedactor } from '../../shared/mask.js';
 import { DEFAULT_CALLBACK_PORT } from '../../shared/defaults.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 import { displayUrl } from '../../shared/text.js';
@@ -185,8 +185,33 @@ function maskedTokens(result: FlowResult) {
     ...(tokens.tokenType ? { tokenType: tokens.tokenType } : {}),
     ...(tokens.expiresIn !== undefined ? { expiresIn: tokens.expiresIn } : {}),
     ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
-    ...(Object.keys(tokens.extra).length ? { oauth2ExtraParameters: Object.keys(tokens.extra) } : {}),
+    ...(Object.keys(tokens.extra).length ? { oauth2ExtraParameters: maskedExtra(tokens.extra, tokens) } : {}),
   };
+}
+
+/**
+ * `oauth2ExtraParameters` in the shape it is written to the file (same keys, nesting and non-string values), with
+ * every string under a credential name (`id_token`, `*_secret`, `*token*`…) masked, and the run's tokens masked
+ * wherever else they appear.
+ */
+function maskedExtra(extra: Record<string, unknown>, tokens: { accessToken: string; refreshToken?: string | undefined }): unknown {
+  const known = new SecretRedactor();
+  known.add(tokens.accessToken);
+  known.add(tokens.refreshToken);
+  const mask = (value: unknown, secret: boolean): unknown => {
+    if (typeof value === 'string') return secret ? maskSecret(value) : known.redact(value);
+    if (Array.isArray(value)) return value.map((item) => mask(item, secret));
+    if (typeof value === 'object' && value !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        Object.defineProperty(out, key, { value: mask(item, secret || isSecretName(key)), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    return value;
+  };
+  // TokenSet.extra is already bounded (at most 10 levels, 32 KiB), so the recursion is too.
+  return mask(extra, false);
 }
 
 function jsonResult(result: FlowResult) {
