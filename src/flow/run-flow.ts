@@ -26,7 +26,10 @@ export interface FlowReporter {
   warn(text: string): void;
 }
 
-/** What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. */
+/**
+ * What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. The query
+ * of the configured `authorizationUrl` is kept on the returned one (parameters it already has win).
+ */
 export type ProviderOverride = (
   authorization: OAuth2Authorization,
   context: { redirectUri: string },
@@ -152,7 +155,11 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     const plan: RunPlan = { ...expanded, redirectUri, useTunnel, platformRelay: useTunnel && options.redirectUrl === undefined };
     if (edges.provider) {
       // Once per run: the refresh and the login both use what it returns.
-      ({ authorizationUrl: plan.authorizationUrl, tokenUrl: plan.tokenUrl } = await edges.provider(authorization, { redirectUri: redirectUri ?? '' }));
+      const swapped = await edges.provider(authorization, { redirectUri: redirectUri ?? '' });
+      // Only the endpoint is swapped: the configured query (`access_type=offline`, `audience`…) goes along, as it
+      // would to the real provider.
+      plan.authorizationUrl = withQueryOf(swapped.authorizationUrl, plan.authorizationUrl);
+      plan.tokenUrl = swapped.tokenUrl;
     }
 
     const storedRefreshToken = typeof account.refreshToken === 'string' ? account.refreshToken : '';
@@ -213,6 +220,20 @@ function expandSettings(authorization: OAuth2Authorization, where: string, accou
   requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
   requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
   return { authorizationUrl, tokenUrl, tokenParameters, refreshParameters };
+}
+
+/**
+ * `url` with the query parameters of `configured` that it lacks added, in their order. The parameters the flow sets
+ * itself (`client_id`, `redirect_uri`, `state`…) are overwritten later by `buildAuthorizeUrl` either way.
+ */
+function withQueryOf(url: string, configured: string): string {
+  const target = URL.parse(url);
+  const source = URL.parse(configured);
+  if (target === null || source === null || source.search === '') return url;
+  // Repeated parameters (`resource=a&resource=b`, RFC 8707) all go along.
+  const own = new Set(target.searchParams.keys());
+  for (const [key, value] of source.searchParams) if (!own.has(key)) target.searchParams.append(key, value);
+  return target.toString();
 }
 
 /** The one place the redirect URI is decided: the flag, else the platform's relay behind a tunnel, else the callback server. */

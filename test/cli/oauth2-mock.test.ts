@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mockStatePath } from '../../src/cli/edges/mock-edges.js';
 import { acquireConfigLock } from '../../src/flow/token-store.js';
-import { CLI, runCli, tempProject } from '../helpers/cli.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
+import { CLI, runCli, startCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
 
@@ -138,6 +139,23 @@ describe('integration-cli oauth2 --mock', () => {
       expect(await readFile(configPath, 'utf8')).toBe(before);
     },
   );
+
+  it("keeps the authorizationUrl's query (access_type, prompt, audience, user_scope) on the mock's authorize URL", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.authorizationUrl += '?access_type=offline&prompt=consent&audience=api&user_scope=chat%3Awrite';
+    });
+    const run = startCli(mockArgs(configPath, '--no-open'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    const [printed] = await run.waitForStderr(/^https?:\/\/\S+$/m);
+    const url = new URL(printed);
+    expect(url.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ access_type: 'offline', prompt: 'consent', audience: 'api', user_scope: 'chat:write' });
+    // The mock's form login honours prompt=consent (it asks) and ignores what it does not know.
+    const page = await createUserAgent().navigate(printed);
+    expect(page.url.pathname).toBe('/callback');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login' });
+  });
 
   it('warns, naming the account, before --mock replaces credentials it did not write; not for its own tokens', async () => {
     const { configPath, cacheDir } = await project((config) => {
