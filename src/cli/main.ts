@@ -129,6 +129,10 @@ export function buildProgram(): Command {
         .argParser(seconds('--token-idle-timeout', 0.1, 3600)),
     )
     .option('--json', 'print one JSON result on stdout (tokens masked)')
+    .option(
+      '--verbose',
+      "print every HTTP request the CLI sends (token exchange, refresh) and the status it got, on stderr, secrets masked; under --mock the headless login requests are the mock's and are not shown",
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n' +

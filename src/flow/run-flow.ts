@@ -13,6 +13,8 @@ import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
 import type { Tunnel } from './tunnel.js';
+import { loggingFetch } from './http-log.js';
+import type { FlowHttpEvent } from './http-log.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
@@ -24,6 +26,11 @@ export interface FlowReporter {
   start(step: FlowStep, text: string): void;
   succeed(step: FlowStep, text: string): void;
   warn(text: string): void;
+  /**
+   * Optional: every HTTP request the flow sends (token exchange, refresh) and its status, masked for the run's
+   * secrets (client secret, codes, PKCE verifier, tokens, Basic credentials, passwords). The CLI's `--verbose`.
+   */
+  http?(event: FlowHttpEvent): void;
 }
 
 /**
@@ -115,8 +122,10 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   // Every message of the run, reported or thrown, is masked for the run's secrets, whatever route they took.
   const secrets = new SecretRedactor();
   const reporter = warningsOnce(redacting(edges.reporter ?? silentReporter, secrets));
+  const http = reporter.http?.bind(reporter);
+  const fetch = http === undefined ? edges.fetch : loggingFetch(edges.fetch ?? globalThis.fetch, http);
   try {
-    return await runFlow(options, { ...edges, reporter }, reporter, secrets);
+    return await runFlow(options, { ...edges, reporter, ...(fetch === undefined ? {} : { fetch }) }, reporter, secrets);
   } catch (error) {
     throw secrets.redactError(error);
   }
@@ -178,7 +187,7 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
-    const login = await logIn(authorization, plan, server, options, edges, reporter);
+    const login = await logIn(authorization, plan, server, options, edges, reporter, secrets);
     ({ server, tunnel } = login);
     addTokenSecrets(secrets, login.tokens);
     try {
@@ -332,6 +341,7 @@ async function logIn(
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
+  secrets: SecretRedactor,
 ): Promise<LoginResult> {
   const settings = authorization.oauth2;
   if (plan.useTunnel && !edges.tunnel) {
@@ -363,6 +373,7 @@ async function logIn(
     const redirectHost = URL.parse(redirectUri);
     if (redirectHost !== null && isLoopbackHost(redirectHost.hostname)) server.allowHost(redirectHost.host);
     const pkce = options.pkce === false ? undefined : createPkce();
+    secrets.add(pkce?.verifier);
     const url = buildAuthorizeUrl({
       authorizationUrl: plan.authorizationUrl,
       clientId: settings.clientId,
@@ -384,6 +395,8 @@ async function logIn(
     reporter.succeed('browser', `Authorization page: ${displayUrl(url.toString())}`);
     reporter.start('waiting', `Waiting for the provider to redirect to ${redirectUri}`);
     const { code } = await Promise.race([callback, browser.then(() => never)]);
+    // The code is a credential until it is redeemed (RFC 6749 §10.5): masked in the request log and any message.
+    secrets.add(code);
     reporter.succeed('waiting', 'Authorization code received');
 
     reporter.start('exchange', `Exchanging the code at ${displayUrl(plan.tokenUrl)}`);
@@ -482,19 +495,23 @@ function addTokenSecrets(secrets: SecretRedactor, tokens: TokenSet): void {
  */
 function redacting(reporter: FlowReporter, secrets: SecretRedactor): FlowReporter {
   const clean = (text: string): string => secrets.redact(oneLine(text, 2000));
+  const http = reporter.http?.bind(reporter);
   return {
     start: (step, text) => reporter.start(step, clean(text)),
     succeed: (step, text) => reporter.succeed(step, clean(text)),
     warn: (text) => reporter.warn(clean(text)),
+    ...(http === undefined ? {} : { http: (event: FlowHttpEvent) => http(secrets.redactDeep(event) as FlowHttpEvent) }),
   };
 }
 
 /** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
 function warningsOnce(reporter: FlowReporter): FlowReporter {
   const shown = new Set<string>();
+  const http = reporter.http?.bind(reporter);
   return {
     start: (step, text) => reporter.start(step, text),
     succeed: (step, text) => reporter.succeed(step, text),
+    ...(http === undefined ? {} : { http }),
     warn(text) {
       if (shown.has(text)) return;
       shown.add(text);

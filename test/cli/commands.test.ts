@@ -42,6 +42,7 @@ describe('integration-cli usage', () => {
       '--redirect-url',
       '--timeout',
       '--json',
+      '--verbose',
       'OAUTH2_PORT',
       'NGROK_AUTHTOKEN',
     ]) {

@@ -63,3 +63,68 @@ describe('integration-cli oauth2 --json: oauth2ExtraParameters', () => {
     expect(result.stdout + result.stderr).not.toContain(NEW_ACCESS);
   });
 });
+
+describe('integration-cli oauth2 --verbose', () => {
+  const secrets = [CLIENT_SECRET, STORED_REFRESH, NEW_ACCESS, NEW_REFRESH, Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')];
+  const answer = (_req: IncomingMessage, res: ServerResponse) => {
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, token_type: 'Bearer', expires_in: 60 }));
+  };
+
+  it.each([
+    ['client_secret in the body', {}],
+    ['a Basic header from a template', { refreshRequestParameters: { header: { Authorization: 'Basic {!base64({+clientId}:{+clientSecret})}' } } }],
+  ])('prints the refresh request (%s) and its status on stderr, every secret masked; stdout stays one JSON document', async (_, oauth2) => {
+    const tokenUrl = await tokenEndpoint(answer);
+    const { configPath } = await tempProject(refreshConfig(tokenUrl, oauth2));
+    const result = await runCli(refreshArgs(configPath, '--json', '--verbose'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'refresh' });
+
+    expect(result.stderr).toContain(`→ POST ${tokenUrl}`);
+    expect(result.stderr).toMatch(/^ {4}content-type: application\/x-www-form-urlencoded$/m);
+    expect(result.stderr).toMatch(/^ {4}grant_type=refresh_token&refresh_token=rt-S…\(20 chars\)/m);
+    expect(result.stderr).toMatch(new RegExp(`^← 200 OK from POST ${tokenUrl.replace(/[.]/g, '\\.')} \\(\\d+ ms\\)$`, 'm'));
+    if ('refreshRequestParameters' in oauth2) expect(result.stderr).toMatch(/^ {4}authorization: Basic \S+…\(\d+ chars\)$/m);
+    else expect(result.stderr).toMatch(/client_secret=OUT-…\(19 chars\)/);
+    for (const secret of secrets) expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
+  it('prints the status of a rejected request too', async () => {
+    const tokenUrl = await tokenEndpoint((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: `bad ${STORED_REFRESH}` }));
+    });
+    const { configPath } = await tempProject(refreshConfig(tokenUrl));
+    const result = await runCli(refreshArgs(configPath, '--verbose'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^← 400 Bad Request from POST /m);
+    for (const secret of secrets) expect(result.stderr).not.toContain(secret);
+  });
+
+  it('says nothing about requests without --verbose', async () => {
+    const tokenUrl = await tokenEndpoint(answer);
+    const { configPath } = await tempProject(refreshConfig(tokenUrl));
+    const result = await runCli(refreshArgs(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('→ POST');
+  });
+
+  it('under --mock, prints the code exchange with the code and the PKCE verifier masked, not the mock login', async () => {
+    const fixture = JSON.parse(await readFile(new URL('../../fixtures/unito.json', import.meta.url), 'utf8'));
+    const { configPath, cacheDir } = await tempProject(fixture);
+    const result = await runCli(['oauth2', '--mock', '--config-path', configPath, '--verbose'], { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    const requests = result.stderr.split('\n').filter((line) => line.startsWith('→ '));
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatch(/^→ POST http:\/\/127\.0\.0\.1:\d+\/token$/);
+    const body = result.stderr.split('\n').find((line) => line.startsWith('    grant_type=authorization_code'));
+    expect(body).toMatch(/&code=\S+…\(\d+ chars\)&/);
+    expect(body).toMatch(/&code_verifier=\S{4}…\(43 chars\)/);
+    expect(body).toMatch(/&client_secret=acme…\(22 chars\)/);
+    expect(result.stderr).toMatch(/^← 200 OK from POST /m);
+    const account = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock;
+    for (const secret of ['acme-dev-client-secret', account.accessToken, account.refreshToken]) expect(result.stderr).not.toContain(secret);
+  });
+});

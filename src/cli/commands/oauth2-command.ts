@@ -26,11 +26,13 @@ export interface OAuth2CommandOptions {
   tokenTimeout: number;
   tokenIdleTimeout: number;
   json?: boolean;
+  /** `--verbose`: every HTTP request the CLI sends, and its status, on stderr (secrets masked). */
+  verbose?: boolean;
 }
 
 /** Runs `integration-cli oauth2`; returns the exit code (0 ok, 1 flow failure, 2 usage/config, 130 Ctrl-C). */
 export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<number> {
-  const reporter = await new ConsoleReporter().init();
+  const reporter = await new ConsoleReporter(process.stderr, { verbose: options.verbose }).init();
   const controller = new AbortController();
   const onSignal = () => {
     // A second Ctrl-C while cleaning up leaves at once.
