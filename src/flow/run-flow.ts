@@ -16,6 +16,7 @@ import type { Tunnel } from './tunnel.js';
 import { loggingFetch } from './http-log.js';
 import type { FlowHttpEvent } from './http-log.js';
 import { isLoopbackHost } from '../shared/loopback.js';
+import { ACCOUNT_SECRET_NAMES } from './types.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
 /** The steps the flow reports, in order. */
@@ -88,6 +89,11 @@ export interface FlowOptions {
   signal?: AbortSignal;
   /** When the refresh token is rejected: true falls back to a full login, false fails with `REFRESH_REJECTED`. */
   interactive?: boolean;
+  /**
+   * Values the test account gets where it lacks them (the template values `--mock` seeds): they fill templates like
+   * the account's own and are written into the account with the tokens (never over a value it has).
+   */
+  accountDefaults?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface FlowResult {
@@ -138,7 +144,8 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
   reporter.start('config', `Reading ${options.configPath}`);
   const config = await loadConfig(options.configPath);
   const { authorization, index } = selectAuthorization(config.data, options.authorization, config.path);
-  const account = getTestAccount(config.data, accountName, config.path) ?? {};
+  const account: TestAccount = { ...options.accountDefaults, ...getTestAccount(config.data, accountName, config.path) };
+  const defaults = options.accountDefaults ?? {};
   addRunSecrets(secrets, authorization, account);
   const where = `authorizations[${index}].oauth2`;
   // The platform decrypts `unito-secret-v1://` values; sent as they are, the login would end in invalid_client.
@@ -180,7 +187,7 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
       if (refreshed) {
         addTokenSecrets(secrets, refreshed);
         try {
-          await save(config.path, accountName, refreshed, lock, reporter);
+          await save(config.path, accountName, refreshed, lock, reporter, false, defaults);
         } catch (error) {
           throw refreshNotSaved(error, accountName, refreshed);
         }
@@ -191,7 +198,7 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     ({ server, tunnel } = login);
     addTokenSecrets(secrets, login.tokens);
     try {
-      await save(config.path, accountName, login.tokens, lock, reporter, true);
+      await save(config.path, accountName, login.tokens, lock, reporter, true, defaults);
     } catch (error) {
       login.finish({ ok: false, reason: error instanceof Error ? error.message : String(error) });
       throw error;
@@ -291,9 +298,17 @@ function refreshNotSaved(error: unknown, accountName: string, tokens: TokenSet):
   );
 }
 
-async function save(configPath: string, accountName: string, tokens: TokenSet, lock: ConfigLock, reporter: FlowReporter, replace = false) {
+async function save(
+  configPath: string,
+  accountName: string,
+  tokens: TokenSet,
+  lock: ConfigLock,
+  reporter: FlowReporter,
+  replace: boolean,
+  values: Readonly<Record<string, string | number | boolean>>,
+) {
   for (const field of tokens.omitted ?? []) reporter.warn(`Not stored under oauth2ExtraParameters: ${field}.`);
-  await saveTokens({ configPath, accountName, tokens, replace, lock });
+  await saveTokens({ configPath, accountName, tokens, replace, lock, values });
   reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
 }
 
@@ -468,14 +483,11 @@ async function requestTokens(
   });
 }
 
-/** Account values that are credentials: the reserved token names and what a grant reads from the account. */
-const ACCOUNT_SECRET_KEYS = ['accessToken', 'refreshToken', 'password', 'assertion', 'privateKey', 'clientSecret', 'apiKey'];
-
 function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount): void {
   const { clientId, clientSecret } = authorization.oauth2;
   secrets.add(clientSecret);
   secrets.addBasic(clientId, clientSecret);
-  for (const key of ACCOUNT_SECRET_KEYS) if (Object.hasOwn(account, key)) secrets.add(account[key]);
+  for (const key of ACCOUNT_SECRET_NAMES) if (Object.hasOwn(account, key)) secrets.add(account[key]);
   // Variables the platform types as passwords are secrets too.
   for (const [name, variable] of Object.entries(authorization.variables ?? {})) {
     const type = typeof variable === 'object' && variable !== null ? (variable as { type?: unknown }).type : undefined;

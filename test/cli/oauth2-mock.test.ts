@@ -157,6 +157,74 @@ describe('integration-cli oauth2 --mock', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login' });
   });
 
+  it("seeds the README example's {+domain} from testAccounts.development on first use, says so on one line, then stops", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.authorizations[0].oauth2, {
+        authorizationUrl: 'https://{+domain}.example.com/oauth/authorize',
+        tokenUrl: 'https://{+domain}.example.com/oauth/token',
+      });
+      config.testAccounts.development.domain = 'acme';
+    });
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    const first = await runCli(mockArgs(configPath), { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, testAccount: 'mock', seeded: { domain: 'testAccounts.development' } });
+    const lines = first.stderr.split('\n').filter((line) => line.includes('seeds'));
+    expect(lines).toEqual(['testAccounts.mock lacked template values: --mock seeds domain (from testAccounts.development); they are written with the tokens.']);
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    expect(config.testAccounts.mock).toMatchObject({ domain: 'acme', accessToken: expect.any(String) });
+    expect(config.testAccounts.development).toEqual({ accountLabel: 'Acme sandbox workspace', domain: 'acme' });
+
+    const second = await runCli(mockArgs(configPath), { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).not.toHaveProperty('seeded');
+    expect(second.stderr).not.toContain('seeds');
+  });
+
+  it("seeds declared variables: development's value, else defaultValue, else mock-<name>; never a password's value", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.authorizations[0], {
+        variables: {
+          domain: { type: 'string', label: 'Domain', defaultValue: 'default-domain' },
+          workspace: { type: 'string', label: 'Workspace' },
+          apiToken: { type: 'password', label: 'API token' },
+          region: { type: 'string', label: 'Region', defaultValue: 'eu' },
+        },
+      });
+      Object.assign(config.authorizations[0].oauth2, {
+        authorizationUrl: 'https://{+domain}.example.com/oauth/authorize',
+        tokenRequestParameters: { header: { 'X-Workspace': '{+workspace}', 'X-Api-Token': '{+apiToken}', 'X-Tenant': '{+tenant}' } },
+      });
+      Object.assign(config.testAccounts.development, { workspace: 'dev-ws', apiToken: 'real-dev-api-token-9876' });
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).seeded).toEqual({
+      domain: 'defaultValue',
+      workspace: 'testAccounts.development',
+      apiToken: 'placeholder',
+      region: 'defaultValue',
+      tenant: 'placeholder',
+    });
+    expect(result.stderr).toContain(
+      'testAccounts.mock lacked template values: --mock seeds domain (its defaultValue), workspace (from testAccounts.development), apiToken (placeholder "mock-apiToken"), region (its defaultValue), tenant (placeholder "mock-tenant"); they are written with the tokens.',
+    );
+    const mock = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock;
+    expect(mock).toMatchObject({ domain: 'default-domain', workspace: 'dev-ws', apiToken: 'mock-apiToken', region: 'eu', tenant: 'mock-tenant' });
+    expect(result.stdout + result.stderr).not.toContain('real-dev-api-token-9876');
+  });
+
+  it('keeps values the mock account already has and seeds only what it lacks', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.authorizationUrl = 'https://{+domain}.example.com/{+tenant}/authorize';
+      Object.assign(config.testAccounts, { development: { domain: 'acme', tenant: 't-dev' }, mock: { domain: 'mine' } });
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).seeded).toEqual({ tenant: 'testAccounts.development' });
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock).toMatchObject({ domain: 'mine', tenant: 't-dev' });
+  });
+
   it('warns, naming the account, before --mock replaces credentials it did not write; not for its own tokens', async () => {
     const { configPath, cacheDir } = await project((config) => {
       Object.assign(config.testAccounts.development, { accessToken: 'real-access-token-1234', refreshToken: 'real-refresh-token-5678' });

@@ -201,6 +201,18 @@ describe('saveTokens into a one-line account', () => {
   });
 });
 
+describe('saveTokens with values to seed', () => {
+  it('adds values the account lacks, never over one it has nor over a credential name, and creates the account with them', async () => {
+    await writeFile(file, '{\n  "testAccounts": {\n    "mock": {\n      "domain": "mine"\n    }\n  }\n}\n');
+    const values = { domain: 'acme', tenant: 't-1', port: 8443, accessToken: 'not-this' };
+    await saveTokens({ configPath: file, accountName: 'mock', tokens: { accessToken: 'AT', extra: {} }, values });
+    await saveTokens({ configPath: file, accountName: 'fresh', tokens: { accessToken: 'AT2', extra: {} }, values });
+    const accounts = JSON.parse(await readFile(file, 'utf8')).testAccounts;
+    expect(accounts.mock).toEqual({ domain: 'mine', tenant: 't-1', port: 8443, accessToken: 'AT' });
+    expect(accounts.fresh).toEqual({ domain: 'acme', tenant: 't-1', port: 8443, accessToken: 'AT2' });
+  });
+});
+
 describe('acquireConfigLock', () => {
   it('fails fast with LOCKED while another run holds the lock, and can be taken again after release', async () => {
     await writeFile(file, '{}\n');

@@ -6,6 +6,7 @@ import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
+import type { SeededValues } from '../edges/mock-account.js';
 import { ConsoleReporter } from '../reporter.js';
 
 export interface OAuth2CommandOptions {
@@ -42,6 +43,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let cleanup: (() => Promise<void>) | undefined;
+  // Template values --mock gives the account it writes (named in --json as `seeded`: name → where from).
+  let seeded: SeededValues | undefined;
   try {
     if (options.resetMock && !options.mock) throw new TestkitError('USAGE', '--reset-mock only applies with --mock.');
     if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
@@ -69,13 +72,15 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       cleanup = mock.close;
       mockState = mockStatePath(options.configPath);
       const { announceMockAccount } = await import('../edges/mock-account.js');
-      foreignCredentials = await announceMockAccount({
+      const announced = await announceMockAccount({
         configPath: options.configPath,
         accountName: options.testAccount ?? 'mock',
         authorization: options.authorization,
         statePath: mockState,
         reporter,
       });
+      foreignCredentials = announced.foreignCredentials;
+      if (Object.keys(announced.seeded.sources).length > 0) seeded = announced.seeded;
     } else {
       edges = await realEdges(options, reporter);
     }
@@ -97,6 +102,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         tokenIdleTimeoutMs: Math.round(options.tokenIdleTimeout * 1000),
         signal: controller.signal,
         interactive,
+        ...(seeded ? { accountDefaults: seeded.values } : {}),
       },
       { ...edges, reporter },
     );
@@ -104,12 +110,12 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       const { rememberMockTokens } = await import('../edges/mock-account.js');
       await rememberMockTokens(mockState, result.testAccount, result.tokens);
     }
-    if (options.json) writeJson(jsonResult(result));
+    if (options.json) writeJson({ ...jsonResult(result), ...(seeded ? { seeded: seeded.sources } : {}) });
     else reporter.info(summary(result));
     return 0;
   } catch (error) {
     const failure = describeFailure(error);
-    if (options.json) writeJson(jsonFailure(failure));
+    if (options.json) writeJson(jsonFailure(failure, seeded ? { seeded: seeded.sources } : {}));
     reporter.error(failure.message);
     return failure.exitCode;
   } finally {
