@@ -84,16 +84,32 @@ describe('integration-cli oauth2 --mock', () => {
     expect(await readFile(statePath, 'utf8')).toBe(state);
   });
 
-  it('fails the same way the real provider would when a template names an unknown variable', async () => {
+  it('fails the same way the real flow would on a broken template, before writing anything', async () => {
     const { configPath, cacheDir } = await project((config) => {
-      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId}' } };
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId' } };
     });
     const before = await readFile(configPath, 'utf8');
     const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_VARIABLE_MISSING' } });
-    expect(result.stderr).toContain('tenantId');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_INVALID' } });
+    expect(result.stderr).toContain('X-Tenant');
     expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('seeds an unknown template variable with a placeholder, where the real flow names the account that lacks it', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId}' } };
+    });
+    const real = await runCli(['oauth2', '--config-path', configPath, '--no-tunnel', '--no-open', '--test-account', 'ci', '--json']);
+    expect(real.code).toBe(2);
+    expect(JSON.parse(real.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'TEMPLATE_VARIABLE_MISSING', message: expect.stringContaining('Add "tenantId" to testAccounts.ci') },
+    });
+    const mock = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(mock.code, mock.stderr).toBe(0);
+    expect(JSON.parse(mock.stdout).seeded).toEqual({ tenantId: 'placeholder' });
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock.tenantId).toBe('mock-tenantId');
   });
 
   it('sends JSON token requests when the authorization asks for them, with Basic auth from a template', async () => {
