@@ -30,6 +30,7 @@ export { isAllowedCallback, startRelayServer } from './flow/relay.js';
 export type { RelayServer } from './flow/relay.js';
 export { runOAuth2Flow } from './flow/run-flow.js';
 export type { FlowEdges, FlowOptions, FlowReporter, FlowResult, FlowStep, FlowTunnel, OpenBrowser, ProviderOverride } from './flow/run-flow.js';
+export type { FlowHttpEvent } from './flow/http-log.js';
 export type {
   Authorization,
   LoadedConfig,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { describeFailure } from './exit.js';
+import { describeFailure, jsonFailure, writeJson } from './exit.js';
 
 // Keep this module light: `--help` must not load oidc-provider, ngrok or the flow.
 // Each action imports what it needs when it runs.
@@ -94,6 +94,8 @@ export function buildProgram(): Command {
       '\nAlso:\n' +
         '  oauth2 check             say whether the config is ready to publish (production authorization, redirect URLs to register)\n' +
         '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        '  2 means the run stopped before contacting the provider because of how it was started (a flag, the config,\n' +
+        '  the environment, a busy port, a config another run holds locked): fix that and run again.\n' +
         'Run integration-cli <command> --help for its flags, environment variables and defaults.',
     );
 
@@ -127,6 +129,10 @@ export function buildProgram(): Command {
         .argParser(seconds('--token-idle-timeout', 0.1, 3600)),
     )
     .option('--json', 'print one JSON result on stdout (tokens masked)')
+    .option(
+      '--verbose',
+      "print every HTTP request the CLI sends (token exchange, refresh) and the status it got, on stderr, secrets masked; under --mock the headless login requests are the mock's and are not shown",
+    )
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
@@ -139,7 +145,9 @@ export function buildProgram(): Command {
         "  this tool's own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n" +
         '  if the platform relay does not forward to the tunnel: --no-tunnel with a loopback --redirect-url the\n' +
         '  provider allows, or `integration-cli relay` run at a public URL and passed as --redirect-url\n' +
-        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.',
+        '\nExit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.\n' +
+        '  2 means the run stopped before contacting the provider because of how it was started (a flag, the config,\n' +
+        '  the environment, a busy port, a config another run holds locked): fix that and run again.',
     )
     .action(async (options, command: Command) => {
       const { runOAuth2Command } = await import('./commands/oauth2-command.js');
@@ -151,7 +159,7 @@ export function buildProgram(): Command {
     .description('Say whether the config is ready to publish: a production oauth2 authorization and the redirect URLs each app must register.')
     .option('--config-path <path>', 'path of the connector config', './.unito.json')
     .option('--json', 'print the result as JSON on stdout')
-    // Its --json errors say `ready: false` rather than `ok: false`.
+    // Its --json errors also say `ready: false`, as its failure envelopes do.
     .exitOverride((error) => {
       throw Object.assign(error, { jsonShape: 'check' });
     })
@@ -221,12 +229,13 @@ async function main(argv: string[]): Promise<void> {
       // Commander printed the human message on stderr; a --json caller also reads one JSON error on stdout.
       if (error.exitCode !== 0 && wantsJson(argv)) {
         const message = error.message.replace(/^error: /, '');
-        const status = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : { ok: false };
-        process.stdout.write(`${JSON.stringify({ ...status, error: { code: 'USAGE', message } })}\n`);
+        const fields = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : {};
+        writeJson(jsonFailure({ code: 'USAGE', message }, fields));
       }
       return;
     }
     const failure = describeFailure(error);
+    if (wantsJson(argv)) writeJson(jsonFailure(failure));
     process.stderr.write(`error: ${failure.message}\n`);
     process.exitCode = failure.exitCode;
   }

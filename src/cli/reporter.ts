@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { RequestLogEntry } from '../shared/request-log.js';
+import type { FlowHttpEvent } from '../flow/http-log.js';
 import type { FlowReporter, FlowStep } from '../flow/run-flow.js';
 
 type Spinner = { text: string; start(): Spinner; success(text?: string): Spinner; stop(): Spinner };
@@ -13,10 +14,34 @@ export class ConsoleReporter implements FlowReporter {
   readonly #tty: boolean;
   #spinner: Spinner | undefined;
   #createSpinner: ((text: string) => Spinner) | undefined;
+  readonly #verbose: boolean;
 
-  constructor(stream: NodeJS.WriteStream = process.stderr) {
+  /** `verbose`: also print every HTTP request the flow sends and its status (`--verbose`). */
+  constructor(stream: NodeJS.WriteStream = process.stderr, options: { verbose?: boolean } = {}) {
     this.#stream = stream;
     this.#tty = Boolean(stream.isTTY) && !process.env.CI;
+    this.#verbose = options.verbose === true;
+  }
+
+  /**
+   * `--verbose`: the request when it is sent (method and URL, then each header and the body, indented), and the
+   * status when the answer starts. The flow has masked every secret in the event already.
+   */
+  http(event: FlowHttpEvent): void {
+    if (!this.#verbose) return;
+    this.stopSpinner();
+    if (event.kind === 'request') {
+      this.line(`${event.method} ${event.url}`, this.color('cyan', '→'));
+      for (const [name, value] of event.headers) this.line(`    ${name}: ${value}`);
+      if (event.body !== '') this.line(`    ${event.body.replace(/[\r\n]+/g, ' ')}`);
+      return;
+    }
+    const took = `${Math.round(event.durationMs)} ms`;
+    if (event.kind === 'response') {
+      this.line(`${event.status}${event.statusText ? ` ${event.statusText}` : ''} from ${event.method} ${event.url} (${took})`, this.color('cyan', '←'));
+    } else {
+      this.line(`no answer from ${event.method} ${event.url} (${took}): ${event.message.replace(/[\r\n]+/g, ' ')}`, this.color('cyan', '←'));
+    }
   }
 
   /** Loads the spinner only on a TTY, so scripted runs and `--help` never pay for it. */

@@ -13,7 +13,10 @@ import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
 import type { ConfigLock } from './token-store.js';
 import type { Tunnel } from './tunnel.js';
+import { loggingFetch } from './http-log.js';
+import type { FlowHttpEvent } from './http-log.js';
 import { isLoopbackHost } from '../shared/loopback.js';
+import { ACCOUNT_SECRET_NAMES } from './types.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
 /** The steps the flow reports, in order. */
@@ -24,9 +27,17 @@ export interface FlowReporter {
   start(step: FlowStep, text: string): void;
   succeed(step: FlowStep, text: string): void;
   warn(text: string): void;
+  /**
+   * Optional: every HTTP request the flow sends (token exchange, refresh) and its status, masked for the run's
+   * secrets (client secret, codes, PKCE verifier, tokens, Basic credentials, passwords). The CLI's `--verbose`.
+   */
+  http?(event: FlowHttpEvent): void;
 }
 
-/** What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. */
+/**
+ * What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. The query
+ * of the configured `authorizationUrl` is kept on the returned one (parameters it already has win).
+ */
 export type ProviderOverride = (
   authorization: OAuth2Authorization,
   context: { redirectUri: string },
@@ -78,6 +89,11 @@ export interface FlowOptions {
   signal?: AbortSignal;
   /** When the refresh token is rejected: true falls back to a full login, false fails with `REFRESH_REJECTED`. */
   interactive?: boolean;
+  /**
+   * Values the test account gets where it lacks them (the template values `--mock` seeds): they fill templates like
+   * the account's own and are written into the account with the tokens (never over a value it has).
+   */
+  accountDefaults?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface FlowResult {
@@ -112,8 +128,10 @@ export async function runOAuth2Flow(options: FlowOptions, edges: FlowEdges): Pro
   // Every message of the run, reported or thrown, is masked for the run's secrets, whatever route they took.
   const secrets = new SecretRedactor();
   const reporter = warningsOnce(redacting(edges.reporter ?? silentReporter, secrets));
+  const http = reporter.http?.bind(reporter);
+  const fetch = http === undefined ? edges.fetch : loggingFetch(edges.fetch ?? globalThis.fetch, http);
   try {
-    return await runFlow(options, { ...edges, reporter }, reporter, secrets);
+    return await runFlow(options, { ...edges, reporter, ...(fetch === undefined ? {} : { fetch }) }, reporter, secrets);
   } catch (error) {
     throw secrets.redactError(error);
   }
@@ -126,7 +144,8 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
   reporter.start('config', `Reading ${options.configPath}`);
   const config = await loadConfig(options.configPath);
   const { authorization, index } = selectAuthorization(config.data, options.authorization, config.path);
-  const account = getTestAccount(config.data, accountName, config.path) ?? {};
+  const account: TestAccount = { ...options.accountDefaults, ...getTestAccount(config.data, accountName, config.path) };
+  const defaults = options.accountDefaults ?? {};
   addRunSecrets(secrets, authorization, account);
   const where = `authorizations[${index}].oauth2`;
   // The platform decrypts `unito-secret-v1://` values; sent as they are, the login would end in invalid_client.
@@ -152,7 +171,11 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     const plan: RunPlan = { ...expanded, redirectUri, useTunnel, platformRelay: useTunnel && options.redirectUrl === undefined };
     if (edges.provider) {
       // Once per run: the refresh and the login both use what it returns.
-      ({ authorizationUrl: plan.authorizationUrl, tokenUrl: plan.tokenUrl } = await edges.provider(authorization, { redirectUri: redirectUri ?? '' }));
+      const swapped = await edges.provider(authorization, { redirectUri: redirectUri ?? '' });
+      // Only the endpoint is swapped: the configured query (`access_type=offline`, `audience`…) goes along, as it
+      // would to the real provider.
+      plan.authorizationUrl = withQueryOf(swapped.authorizationUrl, plan.authorizationUrl);
+      plan.tokenUrl = swapped.tokenUrl;
     }
 
     const storedRefreshToken = typeof account.refreshToken === 'string' ? account.refreshToken : '';
@@ -164,18 +187,18 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
       if (refreshed) {
         addTokenSecrets(secrets, refreshed);
         try {
-          await save(config.path, accountName, refreshed, lock, reporter);
+          await save(config.path, accountName, refreshed, lock, reporter, false, defaults);
         } catch (error) {
           throw refreshNotSaved(error, accountName, refreshed);
         }
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
     }
-    const login = await logIn(authorization, plan, server, options, edges, reporter);
+    const login = await logIn(authorization, plan, server, options, edges, reporter, secrets);
     ({ server, tunnel } = login);
     addTokenSecrets(secrets, login.tokens);
     try {
-      await save(config.path, accountName, login.tokens, lock, reporter, true);
+      await save(config.path, accountName, login.tokens, lock, reporter, true, defaults);
     } catch (error) {
       login.finish({ ok: false, reason: error instanceof Error ? error.message : String(error) });
       throw error;
@@ -213,6 +236,20 @@ function expandSettings(authorization: OAuth2Authorization, where: string, accou
   requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
   requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
   return { authorizationUrl, tokenUrl, tokenParameters, refreshParameters };
+}
+
+/**
+ * `url` with the query parameters of `configured` that it lacks added, in their order. The parameters the flow sets
+ * itself (`client_id`, `redirect_uri`, `state`…) are overwritten later by `buildAuthorizeUrl` either way.
+ */
+function withQueryOf(url: string, configured: string): string {
+  const target = URL.parse(url);
+  const source = URL.parse(configured);
+  if (target === null || source === null || source.search === '') return url;
+  // Repeated parameters (`resource=a&resource=b`, RFC 8707) all go along.
+  const own = new Set(target.searchParams.keys());
+  for (const [key, value] of source.searchParams) if (!own.has(key)) target.searchParams.append(key, value);
+  return target.toString();
 }
 
 /** The one place the redirect URI is decided: the flag, else the platform's relay behind a tunnel, else the callback server. */
@@ -261,9 +298,17 @@ function refreshNotSaved(error: unknown, accountName: string, tokens: TokenSet):
   );
 }
 
-async function save(configPath: string, accountName: string, tokens: TokenSet, lock: ConfigLock, reporter: FlowReporter, replace = false) {
+async function save(
+  configPath: string,
+  accountName: string,
+  tokens: TokenSet,
+  lock: ConfigLock,
+  reporter: FlowReporter,
+  replace: boolean,
+  values: Readonly<Record<string, string | number | boolean>>,
+) {
   for (const field of tokens.omitted ?? []) reporter.warn(`Not stored under oauth2ExtraParameters: ${field}.`);
-  await saveTokens({ configPath, accountName, tokens, replace, lock });
+  await saveTokens({ configPath, accountName, tokens, replace, lock, values });
   reporter.succeed('saved', `Saved tokens to testAccounts.${accountName} in ${configPath}`);
 }
 
@@ -311,6 +356,7 @@ async function logIn(
   options: FlowOptions,
   edges: FlowEdges,
   reporter: FlowReporter,
+  secrets: SecretRedactor,
 ): Promise<LoginResult> {
   const settings = authorization.oauth2;
   if (plan.useTunnel && !edges.tunnel) {
@@ -342,6 +388,7 @@ async function logIn(
     const redirectHost = URL.parse(redirectUri);
     if (redirectHost !== null && isLoopbackHost(redirectHost.hostname)) server.allowHost(redirectHost.host);
     const pkce = options.pkce === false ? undefined : createPkce();
+    secrets.add(pkce?.verifier);
     const url = buildAuthorizeUrl({
       authorizationUrl: plan.authorizationUrl,
       clientId: settings.clientId,
@@ -363,6 +410,8 @@ async function logIn(
     reporter.succeed('browser', `Authorization page: ${displayUrl(url.toString())}`);
     reporter.start('waiting', `Waiting for the provider to redirect to ${redirectUri}`);
     const { code } = await Promise.race([callback, browser.then(() => never)]);
+    // The code is a credential until it is redeemed (RFC 6749 §10.5): masked in the request log and any message.
+    secrets.add(code);
     reporter.succeed('waiting', 'Authorization code received');
 
     reporter.start('exchange', `Exchanging the code at ${displayUrl(plan.tokenUrl)}`);
@@ -434,14 +483,11 @@ async function requestTokens(
   });
 }
 
-/** Account values that are credentials: the reserved token names and what a grant reads from the account. */
-const ACCOUNT_SECRET_KEYS = ['accessToken', 'refreshToken', 'password', 'assertion', 'privateKey', 'clientSecret', 'apiKey'];
-
 function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount): void {
   const { clientId, clientSecret } = authorization.oauth2;
   secrets.add(clientSecret);
   secrets.addBasic(clientId, clientSecret);
-  for (const key of ACCOUNT_SECRET_KEYS) if (Object.hasOwn(account, key)) secrets.add(account[key]);
+  for (const key of ACCOUNT_SECRET_NAMES) if (Object.hasOwn(account, key)) secrets.add(account[key]);
   // Variables the platform types as passwords are secrets too.
   for (const [name, variable] of Object.entries(authorization.variables ?? {})) {
     const type = typeof variable === 'object' && variable !== null ? (variable as { type?: unknown }).type : undefined;
@@ -461,19 +507,23 @@ function addTokenSecrets(secrets: SecretRedactor, tokens: TokenSet): void {
  */
 function redacting(reporter: FlowReporter, secrets: SecretRedactor): FlowReporter {
   const clean = (text: string): string => secrets.redact(oneLine(text, 2000));
+  const http = reporter.http?.bind(reporter);
   return {
     start: (step, text) => reporter.start(step, clean(text)),
     succeed: (step, text) => reporter.succeed(step, clean(text)),
     warn: (text) => reporter.warn(clean(text)),
+    ...(http === undefined ? {} : { http: (event: FlowHttpEvent) => http(secrets.redactDeep(event) as FlowHttpEvent) }),
   };
 }
 
 /** The same warning twice in one run (a rejected refresh, then a login) is noise: each is shown once. */
 function warningsOnce(reporter: FlowReporter): FlowReporter {
   const shown = new Set<string>();
+  const http = reporter.http?.bind(reporter);
   return {
     start: (step, text) => reporter.start(step, text),
     succeed: (step, text) => reporter.succeed(step, text),
+    ...(http === undefined ? {} : { http }),
     warn(text) {
       if (shown.has(text)) return;
       shown.add(text);

@@ -63,6 +63,18 @@ export function templateContext(authorization: OAuth2Authorization, account?: Te
 }
 
 /**
+ * The names a template reads with `{+name}` (inside function calls too), in order, each once.
+ *
+ * @example
+ * templateNames('https://{+domain}.example.com/{!base64({+clientId}:{+clientSecret})}') // ['domain', 'clientId', 'clientSecret']
+ */
+export function templateNames(template: string): string[] {
+  const names = new Set<string>();
+  for (const match of template.matchAll(/\{\+([A-Za-z0-9_$.-]+)\}/g)) names.add(match[1] as string);
+  return [...names];
+}
+
+/**
  * Expands `{+name}` and `{!base64(...)}` in a template; a string without `{` comes back unchanged.
  *
  * @throws TestkitError `TEMPLATE_VARIABLE_MISSING` (names the variable, `where`, and the known names, never values),

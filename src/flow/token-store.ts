@@ -18,6 +18,7 @@ import { TestkitError } from '../shared/errors.js';
 import { parseConfigText } from './config.js';
 import { decodeConfigBytes } from './config-text.js';
 import { formatJsonPath } from './config-schema.js';
+import { RESERVED_CREDENTIAL_NAMES } from './types.js';
 import type { TokenSet } from './types.js';
 
 /**
@@ -42,6 +43,11 @@ export interface SaveTokensOptions {
   replace?: boolean;
   /** The lock from `acquireConfigLock`: checked to be still ours right before the write. */
   lock?: ConfigLock;
+  /**
+   * Other account values (template values `--mock` seeds) to add where the account, as re-read, lacks them; an
+   * existing value is never replaced. Reserved credential names are ignored here: they come from `tokens`.
+   */
+  values?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface ConfigLock {
@@ -66,7 +72,7 @@ export interface ConfigLock {
  * try { await saveTokens({ configPath: config.path, accountName: 'development', tokens, lock }); }
  * finally { await lock.release(); }
  */
-export async function saveTokens({ configPath, accountName, tokens, replace, lock }: SaveTokensOptions): Promise<void> {
+export async function saveTokens({ configPath, accountName, tokens, replace, lock, values = {} }: SaveTokensOptions): Promise<void> {
   const path = resolve(configPath);
   let bytes: Buffer;
   try {
@@ -94,15 +100,23 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
     scope: tokens.scope,
   };
   const formatting = detectFormatting(text);
+  const added = Object.entries(values).filter(
+    ([name]) =>
+      !(RESERVED_CREDENTIAL_NAMES as readonly string[]).includes(name) &&
+      name !== '__proto__' &&
+      !(account !== undefined && Object.hasOwn(account as object, name)),
+  );
   let next = text;
   if (accounts === undefined || account === undefined) {
-    const created = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    const created: Record<string, unknown> = Object.fromEntries(added);
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) created[name] = value;
     if (Object.keys(tokens.extra).length > 0) created.oauth2ExtraParameters = tokens.extra;
     next =
       accounts === undefined
         ? editValue(next, ['testAccounts'], { [accountName]: created }, formatting)
         : editValue(next, ['testAccounts', accountName], created, formatting);
   } else {
+    for (const [name, value] of added) next = editValue(next, ['testAccounts', accountName, name], value, formatting);
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined) next = editValue(next, ['testAccounts', accountName, name], value, formatting);
       // A new login is a new grant: what it did not return must not survive from the old one.
@@ -137,7 +151,8 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
  * the lock directory must still carry the mtime we last gave it, and that mtime must be at least
  * {@link WRITE_MARGIN_MS} short of stale. `release()` leaves a lock directory that is no longer ours in place.
  *
- * @throws TestkitError `LOCKED` (another run holds it), `WRITE_FAILED` (the lock cannot be created).
+ * @throws TestkitError `LOCKED` with `details.reason: 'held'` (another run holds it), `WRITE_FAILED` (the lock cannot
+ *   be created). `assertHeld()` throws `LOCKED` with `details.reason: 'lost'`.
  * @example
  * const lock = await acquireConfigLock('/repo/.unito.json');
  * try { await runFlow(); } finally { await lock.release(); }
@@ -176,7 +191,7 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
       throw new TestkitError(
         'LOCKED',
         `Another integration-cli oauth2 run holds the lock on ${path}. Wait for it to finish, or, if no run is active, delete ${lockPath}.`,
-        { cause: error, details: { path, lockPath } },
+        { cause: error, details: { path, lockPath, reason: 'held' } },
       );
     }
     throw new TestkitError(
@@ -195,7 +210,7 @@ export async function acquireConfigLock(configPath: string): Promise<ConfigLock>
     return new TestkitError(
       'LOCKED',
       `Lost the lock on ${path} (${why}; another integration-cli oauth2 run may have taken it over). The tokens were NOT written and ${path} is unchanged. Run integration-cli oauth2 again.`,
-      { details: { path, lockPath } },
+      { details: { path, lockPath, reason: 'lost' } },
     );
   };
   /** The lock directory's mtime; throws `LOCKED` unless it is one we gave it (else another run owns the lock). */

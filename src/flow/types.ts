@@ -72,3 +72,9 @@ export interface TokenSet {
 
 /** Credential names the flow owns inside a test account; it touches nothing else. */
 export const RESERVED_CREDENTIAL_NAMES = ['accessToken', 'refreshToken', 'tokenType', 'expiresIn', 'scope', 'oauth2ExtraParameters'] as const;
+
+/**
+ * Account values that are credentials: the reserved token names and what a grant reads from the account. Masked in
+ * every message; `--mock` never copies them from another account.
+ */
+export const ACCOUNT_SECRET_NAMES = ['accessToken', 'refreshToken', 'password', 'assertion', 'privateKey', 'clientSecret', 'apiKey'] as const;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
@@ -14,6 +15,7 @@ describe('integration-cli --help', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\s+oauth2 check\s/m);
     expect(result.stdout).toContain('Exit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.');
+    expect(result.stdout).toContain('a config another run holds locked');
   });
 });
 
@@ -40,6 +42,7 @@ describe('integration-cli usage', () => {
       '--redirect-url',
       '--timeout',
       '--json',
+      '--verbose',
       'OAUTH2_PORT',
       'NGROK_AUTHTOKEN',
     ]) {
@@ -72,13 +75,15 @@ describe('integration-cli usage', () => {
     [['oauth2', '--json', '--timeout'], 'ok', "option '--timeout <seconds>' argument missing"],
     [['oauth2', '--json', '--timeout', 'soon'], 'ok', '--timeout must be a whole number'],
     [['oauth2', 'check', '--json', '--bogus'], 'ready', "unknown option '--bogus'"],
+    [['mock-provider', '--json', '--port', 'x'], 'ok', '--port must be a whole number'],
+    [['relay', '--json', '--port', 'x'], 'ok', '--port must be a whole number'],
   ])('prints one JSON usage error on stdout and exits 2 with --json: %j', async (args, status, message) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const output = JSON.parse(lines[0]!);
-    expect(output).toEqual({ [status]: false, error: { code: 'USAGE', message: expect.stringContaining(message) } });
+    expect(output).toEqual({ ok: false, ...(status === 'ready' ? { ready: false } : {}), error: { code: 'USAGE', message: expect.stringContaining(message) } });
     expect(result.stderr).toContain(message);
   });
 
@@ -137,10 +142,38 @@ describe('integration-cli oauth2 check', () => {
     const result = await runCli(['oauth2', 'check', '--config-path', configPath, '--json']);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report.ready).toBe(true);
+    expect(report).toMatchObject({ ok: true, ready: true });
+    expect(report).not.toHaveProperty('error');
     expect(report.authorizations).toContainEqual(
       expect.objectContaining({ name: 'oauth2', development: false, redirectUrl: 'https://integrations-platform.unito.io/credentials/new/oauth2/callback' }),
     );
+  });
+});
+
+describe('integration-cli oauth2 check --json: one envelope, { ok, ..., error: { code, message } }', () => {
+  it('says ok: false with NOT_READY and the report when only a development authorization exists (exit 1)', async () => {
+    const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
+    const result = await runCli(['oauth2', 'check', '--config-path', configPath, '--json']);
+    expect(result.code).toBe(1);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      ready: false,
+      configPath,
+      authorizations: [expect.objectContaining({ development: true })],
+      advice: expect.arrayContaining([expect.stringContaining('Option 1')]),
+      error: { code: 'NOT_READY', message: expect.stringContaining('Not ready to publish') },
+    });
+  });
+
+  it('says ok: false with the config error when the config is missing (exit 2)', async () => {
+    const result = await runCli(['oauth2', 'check', '--config-path', '/nonexistent/.unito.json', '--json']);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      ready: false,
+      error: { code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('/nonexistent/.unito.json') },
+    });
   });
 });
 
@@ -252,7 +285,21 @@ describe('integration-cli mock-provider', () => {
     }
     const result = await run.done;
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout.split('\n')[0] ?? '')).toMatchObject({ clientId: 'cli-client', tokenUrl });
+    expect(JSON.parse(result.stdout.split('\n')[0] ?? '')).toMatchObject({ ok: true, clientId: 'cli-client', tokenUrl });
+  });
+
+  it('prints the failure envelope with --json when it cannot listen (port in use)', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    try {
+      const port = String((blocker.address() as { port: number }).port);
+      const result = await runCli(['mock-provider', '--port', port, '--json']);
+      expect(result.code).toBe(2);
+      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { code: 'PORT_IN_USE', message: expect.stringContaining(port) } });
+    } finally {
+      blocker.close();
+    }
   });
 
   it('logs one line per request on stderr (path without query), and --quiet silences it', async () => {

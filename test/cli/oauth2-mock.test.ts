@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mockStatePath } from '../../src/cli/edges/mock-edges.js';
 import { acquireConfigLock } from '../../src/flow/token-store.js';
-import { CLI, runCli, tempProject } from '../helpers/cli.js';
+import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
+import { CLI, runCli, startCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
 
@@ -61,7 +62,7 @@ describe('integration-cli oauth2 --mock', () => {
     ],
     [
       'another run holds the lock',
-      1,
+      2,
       async (configPath: string) => {
         const lock = await acquireConfigLock(configPath);
         return () => lock.release();
@@ -83,16 +84,32 @@ describe('integration-cli oauth2 --mock', () => {
     expect(await readFile(statePath, 'utf8')).toBe(state);
   });
 
-  it('fails the same way the real provider would when a template names an unknown variable', async () => {
+  it('fails the same way the real flow would on a broken template, before writing anything', async () => {
     const { configPath, cacheDir } = await project((config) => {
-      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId}' } };
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId' } };
     });
     const before = await readFile(configPath, 'utf8');
     const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_VARIABLE_MISSING' } });
-    expect(result.stderr).toContain('tenantId');
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'TEMPLATE_INVALID' } });
+    expect(result.stderr).toContain('X-Tenant');
     expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('seeds an unknown template variable with a placeholder, where the real flow names the account that lacks it', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.tokenRequestParameters = { header: { 'X-Tenant': '{+tenantId}' } };
+    });
+    const real = await runCli(['oauth2', '--config-path', configPath, '--no-tunnel', '--no-open', '--test-account', 'ci', '--json']);
+    expect(real.code).toBe(2);
+    expect(JSON.parse(real.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'TEMPLATE_VARIABLE_MISSING', message: expect.stringContaining('Add "tenantId" to testAccounts.ci') },
+    });
+    const mock = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(mock.code, mock.stderr).toBe(0);
+    expect(JSON.parse(mock.stdout).seeded).toEqual({ tenantId: 'placeholder' });
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock.tenantId).toBe('mock-tenantId');
   });
 
   it('sends JSON token requests when the authorization asks for them, with Basic auth from a template', async () => {
@@ -138,6 +155,91 @@ describe('integration-cli oauth2 --mock', () => {
       expect(await readFile(configPath, 'utf8')).toBe(before);
     },
   );
+
+  it("keeps the authorizationUrl's query (access_type, prompt, audience, user_scope) on the mock's authorize URL", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.authorizationUrl += '?access_type=offline&prompt=consent&audience=api&user_scope=chat%3Awrite';
+    });
+    const run = startCli(mockArgs(configPath, '--no-open'), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    const [printed] = await run.waitForStderr(/^https?:\/\/\S+$/m);
+    const url = new URL(printed);
+    expect(url.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ access_type: 'offline', prompt: 'consent', audience: 'api', user_scope: 'chat:write' });
+    // The mock's form login honours prompt=consent (it asks) and ignores what it does not know.
+    const page = await createUserAgent().navigate(printed);
+    expect(page.url.pathname).toBe('/callback');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login' });
+  });
+
+  it("seeds the README example's {+domain} from testAccounts.development on first use, says so on one line, then stops", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.authorizations[0].oauth2, {
+        authorizationUrl: 'https://{+domain}.example.com/oauth/authorize',
+        tokenUrl: 'https://{+domain}.example.com/oauth/token',
+      });
+      config.testAccounts.development.domain = 'acme';
+    });
+    const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };
+    const first = await runCli(mockArgs(configPath), { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, testAccount: 'mock', seeded: { domain: 'testAccounts.development' } });
+    const lines = first.stderr.split('\n').filter((line) => line.includes('seeds'));
+    expect(lines).toEqual(['testAccounts.mock lacked template values: --mock seeds domain (from testAccounts.development); they are written with the tokens.']);
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    expect(config.testAccounts.mock).toMatchObject({ domain: 'acme', accessToken: expect.any(String) });
+    expect(config.testAccounts.development).toEqual({ accountLabel: 'Acme sandbox workspace', domain: 'acme' });
+
+    const second = await runCli(mockArgs(configPath), { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).not.toHaveProperty('seeded');
+    expect(second.stderr).not.toContain('seeds');
+  });
+
+  it("seeds declared variables: development's value, else defaultValue, else mock-<name>; never a password's value", async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      Object.assign(config.authorizations[0], {
+        variables: {
+          domain: { type: 'string', label: 'Domain', defaultValue: 'default-domain' },
+          workspace: { type: 'string', label: 'Workspace' },
+          apiToken: { type: 'password', label: 'API token' },
+          region: { type: 'string', label: 'Region', defaultValue: 'eu' },
+        },
+      });
+      Object.assign(config.authorizations[0].oauth2, {
+        authorizationUrl: 'https://{+domain}.example.com/oauth/authorize',
+        tokenRequestParameters: { header: { 'X-Workspace': '{+workspace}', 'X-Api-Token': '{+apiToken}', 'X-Tenant': '{+tenant}' } },
+      });
+      Object.assign(config.testAccounts.development, { workspace: 'dev-ws', apiToken: 'real-dev-api-token-9876' });
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).seeded).toEqual({
+      domain: 'defaultValue',
+      workspace: 'testAccounts.development',
+      apiToken: 'placeholder',
+      region: 'defaultValue',
+      tenant: 'placeholder',
+    });
+    expect(result.stderr).toContain(
+      'testAccounts.mock lacked template values: --mock seeds domain (its defaultValue), workspace (from testAccounts.development), apiToken (placeholder "mock-apiToken"), region (its defaultValue), tenant (placeholder "mock-tenant"); they are written with the tokens.',
+    );
+    const mock = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock;
+    expect(mock).toMatchObject({ domain: 'default-domain', workspace: 'dev-ws', apiToken: 'mock-apiToken', region: 'eu', tenant: 'mock-tenant' });
+    expect(result.stdout + result.stderr).not.toContain('real-dev-api-token-9876');
+  });
+
+  it('keeps values the mock account already has and seeds only what it lacks', async () => {
+    const { configPath, cacheDir } = await project((config) => {
+      config.authorizations[0].oauth2.authorizationUrl = 'https://{+domain}.example.com/{+tenant}/authorize';
+      Object.assign(config.testAccounts, { development: { domain: 'acme', tenant: 't-dev' }, mock: { domain: 'mine' } });
+    });
+    const result = await runCli(mockArgs(configPath), { env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).seeded).toEqual({ tenant: 'testAccounts.development' });
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.mock).toMatchObject({ domain: 'mine', tenant: 't-dev' });
+  });
 
   it('warns, naming the account, before --mock replaces credentials it did not write; not for its own tokens', async () => {
     const { configPath, cacheDir } = await project((config) => {

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireConfigLock } from '../../src/flow/token-store.js';
 import { startMockProvider } from '../../src/mock-provider/index.js';
 import type { MockProvider } from '../../src/mock-provider/index.js';
 import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
@@ -191,6 +192,21 @@ describe('integration-cli oauth2 against a local provider', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('exits 2 (usage), like a busy port, when another run holds the lock on the config; opens nothing', async () => {
+    const { configPath } = await tempProject(connectorConfig());
+    const before = await readFile(configPath, 'utf8');
+    const lock = await acquireConfigLock(configPath);
+    try {
+      const result = await runCli(flowArgs(configPath, '--json'));
+      expect(result.code, result.stderr).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { code: 'LOCKED', message: expect.stringContaining('holds the lock') } });
+      expect(result.stderr).not.toMatch(/listening on/);
+    } finally {
+      await lock.release();
+    }
+    expect(await readFile(configPath, 'utf8')).toBe(before);
   });
 
   it('stops before opening anything when ngrok has no authtoken', async () => {

@@ -71,6 +71,20 @@ describe('runOAuth2Flow plans once per run', () => {
   });
 });
 
+describe('runOAuth2Flow with a provider override keeps the configured authorize query', () => {
+  it("sends access_type, prompt, audience and user_scope to the override's authorize endpoint, which records them", async () => {
+    const { configPath } = await tempProject(
+      config({ authorizationUrl: 'https://real.example/authorize?access_type=offline&prompt=consent&audience=api&user_scope=a&user_scope=b' }),
+    );
+    const override: ProviderOverride = async () => ({ authorizationUrl: provider.authorizationUrl, tokenUrl: provider.tokenUrl });
+    const result = await runOAuth2Flow({ configPath, port: 0, tunnel: false }, { browser: headless, provider: override });
+    expect(result.mode).toBe('login');
+    const authorize = provider.requests.find((request) => request.endpoint === 'authorization');
+    expect(authorize?.query).toMatchObject({ access_type: 'offline', prompt: 'consent', audience: 'api', user_scope: 'a', client_id: CLIENT.clientId });
+    expect(authorize?.path).toBe(new URL(provider.authorizationUrl).pathname);
+  });
+});
+
 describe('runOAuth2Flow with a platform-encrypted value', () => {
   it.each([
     ['the oauth2 block', () => config({ clientSecret: 'unito-secret-v1://c2VjcmV0' }), 'authorizations[0].oauth2.clientSecret'],

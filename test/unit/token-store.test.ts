@@ -201,6 +201,18 @@ describe('saveTokens into a one-line account', () => {
   });
 });
 
+describe('saveTokens with values to seed', () => {
+  it('adds values the account lacks, never over one it has nor over a credential name, and creates the account with them', async () => {
+    await writeFile(file, '{\n  "testAccounts": {\n    "mock": {\n      "domain": "mine"\n    }\n  }\n}\n');
+    const values = { domain: 'acme', tenant: 't-1', port: 8443, accessToken: 'not-this' };
+    await saveTokens({ configPath: file, accountName: 'mock', tokens: { accessToken: 'AT', extra: {} }, values });
+    await saveTokens({ configPath: file, accountName: 'fresh', tokens: { accessToken: 'AT2', extra: {} }, values });
+    const accounts = JSON.parse(await readFile(file, 'utf8')).testAccounts;
+    expect(accounts.mock).toEqual({ domain: 'mine', tenant: 't-1', port: 8443, accessToken: 'AT' });
+    expect(accounts.fresh).toEqual({ domain: 'acme', tenant: 't-1', port: 8443, accessToken: 'AT2' });
+  });
+});
+
 describe('acquireConfigLock', () => {
   it('fails fast with LOCKED while another run holds the lock, and can be taken again after release', async () => {
     await writeFile(file, '{}\n');
@@ -209,7 +221,9 @@ describe('acquireConfigLock', () => {
     expect(error.code).toBe('LOCKED');
     expect(error.message).toContain(`lock on ${file}`);
     expect(error.message).toContain(`delete ${file}.lock`);
-    expect(exitCodeFor(error.code)).toBe(1);
+    // Like a busy port: the run never started, so it is a usage error.
+    expect(error.details.reason).toBe('held');
+    expect(exitCodeFor(error.code, error.details)).toBe(2);
     await first.release();
     await first.release();
     const second = await acquireConfigLock(file);
@@ -238,6 +252,8 @@ describe('acquireConfigLock', () => {
       const error = await rejection(saveTokens({ configPath: file, accountName: 'development', tokens: fullTokens, lock: first }));
       expect(error.code).toBe('LOCKED');
       expect(error.message).toContain(`Lost the lock on ${file}`);
+      // Lost during the run, after the login: a flow failure, not a usage error.
+      expect(exitCodeFor(error.code, error.details)).toBe(1);
       expect(error.message).toContain('NOT written');
       expect(error.message).toContain('Run integration-cli oauth2 again');
       expect(await readFile(file, 'utf8')).toBe('{}\n');

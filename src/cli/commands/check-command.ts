@@ -1,7 +1,7 @@
 import { isTestkitError } from '../../shared/errors.js';
 import { platformRedirectUrl } from '../../flow/authorize-url.js';
 import { listAuthorizations, loadConfig, validateAuthorization } from '../../flow/config.js';
-import { describeFailure } from '../exit.js';
+import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import { ConsoleReporter } from '../reporter.js';
 
 interface AuthorizationReport {
@@ -15,7 +15,8 @@ interface AuthorizationReport {
 
 /**
  * Runs `integration-cli oauth2 check`: is there a production (non-development) oauth2 authorization,
- * and which redirect URL must each provider app register. Exit 0 when ready to publish, 1 when not.
+ * and which redirect URL must each provider app register. Exit 0 when ready to publish, 1 when not (`--json`:
+ * `ok: false` with `error.code: 'NOT_READY'` and the same report).
  */
 export async function runCheckCommand(options: { configPath: string; json?: boolean }): Promise<number> {
   const reporter = await new ConsoleReporter().init();
@@ -41,7 +42,9 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
     const advice = ready ? [] : adviceFor(reports, origin);
 
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ready, configPath: config.path, authorizations: reports, advice })}\n`);
+      const fields = { ready, configPath: config.path, authorizations: reports, advice };
+      // Not ready is the answer the check exists for, but it exits 1: `ok` says what the exit code says.
+      writeJson(ready ? { ok: true, ...fields } : jsonFailure({ code: 'NOT_READY', message: notReadyMessage(reports) }, fields));
     } else {
       if (reports.length === 0) reporter.info(`No oauth2 authorization in ${config.path}.`);
       for (const report of reports) {
@@ -54,10 +57,17 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
     return ready ? 0 : 1;
   } catch (error) {
     const failure = describeFailure(error);
-    if (options.json) process.stdout.write(`${JSON.stringify({ ready: false, error: { code: failure.code, message: failure.message } })}\n`);
+    if (options.json) writeJson(jsonFailure(failure, { ready: false }));
     reporter.error(failure.message);
     return failure.exitCode;
   }
+}
+
+/** The one-sentence reason of a not-ready answer (the `error.message` of its `--json` envelope). */
+function notReadyMessage(reports: AuthorizationReport[]): string {
+  const broken = reports.filter((report) => !report.development && !report.valid);
+  if (broken.length > 0) return `Not ready to publish: the production authorization ${broken.map((report) => `"${report.name}"`).join(', ')} is invalid.`;
+  return 'Not ready to publish: no oauth2 authorization without "development": true.';
 }
 
 /** What to do when the config is not ready: plain sentences (the human output indents the options). */

@@ -1,5 +1,5 @@
 import { TestkitError } from '../../shared/errors.js';
-import { describeFailure } from '../exit.js';
+import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
@@ -75,7 +75,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       jwksUrl: provider.jwksUrl,
     };
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret })}\n`);
+      writeJson({ ok: true, ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret });
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
     reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
@@ -87,6 +87,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
     return 0;
   } catch (error) {
     const failure = describeFailure(error);
+    if (options.json) writeJson(jsonFailure(failure));
     reporter.error(failure.message);
     return failure.exitCode;
   }

@@ -1,11 +1,12 @@
 import { TestkitError } from '../../shared/errors.js';
-import { maskSecret } from '../../shared/mask.js';
+import { isSecretName, maskSecret, SecretRedactor } from '../../shared/mask.js';
 import { DEFAULT_CALLBACK_PORT } from '../../shared/defaults.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
-import { describeFailure } from '../exit.js';
+import { describeFailure, jsonFailure, writeJson } from '../exit.js';
+import type { SeededValues } from '../edges/mock-account.js';
 import { ConsoleReporter } from '../reporter.js';
 
 export interface OAuth2CommandOptions {
@@ -26,11 +27,13 @@ export interface OAuth2CommandOptions {
   tokenTimeout: number;
   tokenIdleTimeout: number;
   json?: boolean;
+  /** `--verbose`: every HTTP request the CLI sends, and its status, on stderr (secrets masked). */
+  verbose?: boolean;
 }
 
 /** Runs `integration-cli oauth2`; returns the exit code (0 ok, 1 flow failure, 2 usage/config, 130 Ctrl-C). */
 export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<number> {
-  const reporter = await new ConsoleReporter().init();
+  const reporter = await new ConsoleReporter(process.stderr, { verbose: options.verbose }).init();
   const controller = new AbortController();
   const onSignal = () => {
     // A second Ctrl-C while cleaning up leaves at once.
@@ -40,6 +43,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let cleanup: (() => Promise<void>) | undefined;
+  // Template values --mock gives the account it writes (named in --json as `seeded`: name → where from).
+  let seeded: SeededValues | undefined;
   try {
     if (options.resetMock && !options.mock) throw new TestkitError('USAGE', '--reset-mock only applies with --mock.');
     if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
@@ -67,13 +72,15 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       cleanup = mock.close;
       mockState = mockStatePath(options.configPath);
       const { announceMockAccount } = await import('../edges/mock-account.js');
-      foreignCredentials = await announceMockAccount({
+      const announced = await announceMockAccount({
         configPath: options.configPath,
         accountName: options.testAccount ?? 'mock',
         authorization: options.authorization,
         statePath: mockState,
         reporter,
       });
+      foreignCredentials = announced.foreignCredentials;
+      if (Object.keys(announced.seeded.sources).length > 0) seeded = announced.seeded;
     } else {
       edges = await realEdges(options, reporter);
     }
@@ -95,6 +102,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         tokenIdleTimeoutMs: Math.round(options.tokenIdleTimeout * 1000),
         signal: controller.signal,
         interactive,
+        ...(seeded ? { accountDefaults: seeded.values } : {}),
       },
       { ...edges, reporter },
     );
@@ -102,14 +110,12 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       const { rememberMockTokens } = await import('../edges/mock-account.js');
       await rememberMockTokens(mockState, result.testAccount, result.tokens);
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`);
+    if (options.json) writeJson({ ...jsonResult(result), ...(seeded ? { seeded: seeded.sources } : {}) });
     else reporter.info(summary(result));
     return 0;
   } catch (error) {
     const failure = describeFailure(error);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { code: failure.code, message: failure.message } })}\n`);
-    }
+    if (options.json) writeJson(jsonFailure(failure, seeded ? { seeded: seeded.sources } : {}));
     reporter.error(failure.message);
     return failure.exitCode;
   } finally {
@@ -187,13 +193,38 @@ function maskedTokens(result: FlowResult) {
     ...(tokens.tokenType ? { tokenType: tokens.tokenType } : {}),
     ...(tokens.expiresIn !== undefined ? { expiresIn: tokens.expiresIn } : {}),
     ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
-    ...(Object.keys(tokens.extra).length ? { oauth2ExtraParameters: Object.keys(tokens.extra) } : {}),
+    ...(Object.keys(tokens.extra).length ? { oauth2ExtraParameters: maskedExtra(tokens.extra, tokens) } : {}),
   };
+}
+
+/**
+ * `oauth2ExtraParameters` in the shape it is written to the file (same keys, nesting and non-string values), with
+ * every string under a credential name (`id_token`, `*_secret`, `*token*`…) masked, and the run's tokens masked
+ * wherever else they appear.
+ */
+function maskedExtra(extra: Record<string, unknown>, tokens: { accessToken: string; refreshToken?: string | undefined }): unknown {
+  const known = new SecretRedactor();
+  known.add(tokens.accessToken);
+  known.add(tokens.refreshToken);
+  const mask = (value: unknown, secret: boolean): unknown => {
+    if (typeof value === 'string') return secret ? maskSecret(value) : known.redact(value);
+    if (Array.isArray(value)) return value.map((item) => mask(item, secret));
+    if (typeof value === 'object' && value !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        Object.defineProperty(out, key, { value: mask(item, secret || isSecretName(key)), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    return value;
+  };
+  // TokenSet.extra is already bounded (at most 10 levels, 32 KiB), so the recursion is too.
+  return mask(extra, false);
 }
 
 function jsonResult(result: FlowResult) {
   return {
-    ok: true,
+    ok: true as const,
     mode: result.mode,
     configPath: result.configPath,
     testAccount: result.testAccount,

@@ -1,4 +1,7 @@
 import { TestkitError } from '../../shared/errors.js';
+import { isSecretName, SECRET_PARAMETERS } from '../../shared/mask.js';
+
+export { isSecretName, SECRET_PARAMETERS };
 import type { EndpointName } from './faults.js';
 
 /** One request as the mock saw it, with every secret replaced by `'[redacted]'`. */
@@ -23,46 +26,8 @@ export const REDACTED = '[redacted]';
 
 const NO_SECRETS: ReadonlySet<string> = new Set();
 
-/**
- * Parameter names whose values are credentials, in bodies and query strings alike.
- * `state` and `nonce` are kept: they are CSRF/replay values, not credentials, and tests assert on them.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.3 (tokens), RFC 7636 §4.1 (code_verifier), RFC 8693 (subject/actor tokens)
- */
-export const SECRET_PARAMETERS: ReadonlySet<string> = new Set([
-  'client_secret',
-  'code',
-  'code_verifier',
-  'refresh_token',
-  'access_token',
-  'id_token',
-  'password',
-  'assertion',
-  'client_assertion',
-  'token',
-  'subject_token',
-  'actor_token',
-  'device_code',
-]);
-
-/** Headers replaced entirely; `authorization` and `proxy-authorization` keep their scheme. */
-const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+/** Headers whose value keeps its scheme when redacted (`Basic [redacted]`). */
 const SCHEMED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization']);
-
-/** Words that make any header or field name a credential (`Client_Secret`, `x-client-secret`, `X-Auth-Token`…). */
-const SECRET_WORDS = /secret|token|password|assertion/i;
-/** Names that only say which kind of thing is meant (`token_type_hint`, `code_challenge_method`): never a credential. */
-const KIND_SUFFIX = /_(?:type|hint|method)$/i;
-
-/**
- * Whether a parameter or header name holds a credential: one of {@link SECRET_PARAMETERS} (any case), or any
- * name containing secret, token, password or assertion, except names of a kind (`…_type`, `…_hint`, `…_method`).
- */
-export function isSecretName(name: string): boolean {
-  const lower = name.toLowerCase();
-  if (SECRET_PARAMETERS.has(lower) || SECRET_HEADERS.has(lower)) return true;
-  return SECRET_WORDS.test(lower) && !KIND_SUFFIX.test(lower);
-}
 
 function redactHeader(name: string, value: string): string {
   if (!isSecretName(name)) return value;
