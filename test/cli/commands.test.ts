@@ -192,6 +192,30 @@ describe('integration-cli usage', () => {
     expect(result.stderr).not.toContain('NGROK_AUTHTOKEN');
   });
 
+  it.each([
+    [['--no-tunnel'], '--no-tunnel'],
+    [['--redirect-url', 'https://relay.example.com/credentials/new/oauth2/callback-cli'], '--redirect-url'],
+  ])('warns that --environment is unused with %j', async (args, why) => {
+    // A config that does not exist: the warning comes first, then a usage error ends the run before anything opens.
+    const result = await runCli([
+      'oauth2',
+      '--config-path',
+      path.join(import.meta.dirname, 'missing.unito.json'),
+      '--no-open',
+      '--environment',
+      'staging',
+      ...args,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--environment staging is unused with ${why}: only the platform's callback-cli URL depends on it.`);
+  });
+
+  it('does not warn about an --environment the platform relay uses', async () => {
+    const result = await runCli(['oauth2', '--config-path', path.join(import.meta.dirname, 'missing.unito.json'), '--no-open', '--environment', 'staging']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain('is unused');
+  });
+
   it('exits 2 when a loopback --redirect-url does not point at the callback server port', async () => {
     const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));
     const result = await runCli(['oauth2', '--config-path', configPath, '--no-open', '--no-tunnel', '--redirect-url', 'http://127.0.0.1:9555/callback'], {
