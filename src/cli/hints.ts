@@ -24,10 +24,13 @@ const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
         `(e.g. http://127.0.0.1:${DEFAULT_CALLBACK_PORT}/callback, registered at the provider)` +
         ', or run `integration-cli relay` at a public URL and pass that URL as --redirect-url.'
       : ''),
+  // Each server belongs to one command: name the way that command picks another port.
   PORT_IN_USE: (error) =>
     error.details.server === 'OAuth 2 callback server'
       ? 'Free the port (stop the other integration-cli run or program) or set OAUTH2_PORT to another port.'
-      : undefined,
+      : error.details.server === 'OAuth 2 relay' || error.details.server === 'mock provider'
+        ? 'Free the port (stop the other integration-cli run or program) or pass another --port (0 picks a free one).'
+        : undefined,
   CONFIG_INVALID: (error) =>
     error.details.reason === 'encrypted-value'
       ? 'Put the plain value in a local config that git does not track (e.g. .unito.local.json, listed in .gitignore) and pass it with --config-path.'
@@ -44,6 +47,10 @@ const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
         return undefined;
     }
   },
+  TOKEN_TIMEOUT: (error) =>
+    error.details.limit === 'idle'
+      ? 'Try again, or raise the limit with --token-idle-timeout <seconds>.'
+      : 'Try again, or raise the limit with --token-timeout <seconds>.',
   TOKEN_ENDPOINT_ERROR: (error) => (error instanceof TokenEndpointError ? tokenEndpointHint(error) : undefined),
 };
 

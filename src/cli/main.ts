@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL } from '../mock-provider/defaults.js';
+import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
 import { describeFailure, jsonFailure, writeJson } from './exit.js';
 
 // Keep this module light: `--help` must not load oidc-provider, ngrok or the flow.
@@ -76,6 +78,10 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** Read by every command (`exit.ts`, `reporter.ts`): the last lines of each command's Environment section. */
+const COMMON_ENVIRONMENT =
+  '  DEBUG             set (DEBUG=1): an unexpected error prints its stack\n' + '  CI                set: no spinner or colour, even on a terminal\n';
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -136,10 +142,11 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nEnvironment:\n' +
-        '  OAUTH2_PORT       port of the local callback server (default 9002; under --mock any free port)\n' +
+        `  OAUTH2_PORT       port of the local callback server (default ${DEFAULT_CALLBACK_PORT}; under --mock any free port)\n` +
         '  NGROK_AUTHTOKEN   ngrok authtoken, needed unless --no-tunnel or --mock\n' +
         '  NGROK_DOMAIN      reserved ngrok domain to use (optional)\n' +
         '  OAUTH2_TESTKIT_CACHE_DIR  where --mock keeps its provider state (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
+        COMMON_ENVIRONMENT +
         '\nRedirect contract:\n' +
         '  documented by the platform: the callback-cli URL to register, ngrok, port 9002\n' +
         "  this tool's own (assumed): state = base64url JSON { v: 1, nonce, callback } that the relay reads\n" +
@@ -163,6 +170,10 @@ export function buildProgram(): Command {
     .exitOverride((error) => {
       throw Object.assign(error, { jsonShape: 'check' });
     })
+    .addHelpText(
+      'after',
+      `\nEnvironment:\n${COMMON_ENVIRONMENT}\nExit codes: 0 ready to publish, 1 not ready, 2 usage or config error (the config is read, never written).`,
+    )
     .action(async (options) => {
       const { runCheckCommand } = await import('./commands/check-command.js');
       process.exitCode = await runCheckCommand(options);
@@ -183,8 +194,16 @@ export function buildProgram(): Command {
     .option('--redirect-uri <uri>', 'redirect URI to allow (repeatable; default: any loopback /callback)', collectWith(absoluteUri('--redirect-uri')))
     .option('--scope <scope>', 'scope the client may ask for (repeatable; one scope per flag)', collectWith(scopeToken))
     .option('--quiet', 'no log line per request on stderr')
-    .addOption(new Option('--access-token-ttl <seconds>', 'access token lifetime').argParser(integer('--access-token-ttl', 1)))
-    .addOption(new Option('--refresh-token-ttl <seconds>', 'refresh token lifetime').argParser(integer('--refresh-token-ttl', 1)))
+    .addOption(
+      new Option('--access-token-ttl <seconds>', `access token lifetime (default: ${DEFAULT_ACCESS_TOKEN_TTL}, one hour)`).argParser(
+        integer('--access-token-ttl', 1),
+      ),
+    )
+    .addOption(
+      new Option('--refresh-token-ttl <seconds>', `refresh token lifetime (default: ${DEFAULT_REFRESH_TOKEN_TTL}, 14 days)`).argParser(
+        integer('--refresh-token-ttl', 1),
+      ),
+    )
     .option('--no-rotate-refresh-tokens', 'keep the same refresh token on refresh')
     .addOption(new Option('--login <mode>', 'auto: approve headlessly; form: show login and consent pages').choices(['auto', 'form']).default('auto'))
     .addOption(new Option('--access-token-format <format>', 'opaque or JWT access tokens').choices(['opaque', 'jwt']).default('opaque'))
@@ -194,6 +213,7 @@ export function buildProgram(): Command {
       collect,
     )
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
+    .addHelpText('after', `\nEnvironment (no MOCK_PROVIDER_* variables: every setting is a flag):\n${COMMON_ENVIRONMENT}`)
     .action(async (options) => {
       const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');
       process.exitCode = await runMockProviderCommand(options);
@@ -210,7 +230,7 @@ export function buildProgram(): Command {
       'redirect only to https://<host>/callback (repeatable; default: NGROK_DOMAIN when set, else any ngrok host) and loopback',
       collect,
     )
-    .addHelpText('after', '\nEnvironment:\n  NGROK_DOMAIN  the only tunnel host callbacks may go to, unless --allow-host is given\n')
+    .addHelpText('after', `\nEnvironment:\n  NGROK_DOMAIN      the only tunnel host callbacks may go to, unless --allow-host is given\n${COMMON_ENVIRONMENT}`)
     .action(async (options) => {
       const { runRelayCommand } = await import('./commands/relay-command.js');
       process.exitCode = await runRelayCommand(options);

@@ -60,9 +60,14 @@ export function tokenTimeout(where: string, kind: 'total' | 'idle', ms: number):
   const seconds = ms / 1000;
   const message =
     kind === 'total'
-      ? `The token endpoint ${where} did not answer within ${seconds} s (the whole request). The provider may be down or slow; try again, or raise the limit with --token-timeout.`
-      : `The token endpoint ${where} stopped sending its answer: no data for ${seconds} s. The provider may be overloaded; try again, or raise the limit with --token-idle-timeout.`;
-  return new TestkitError('TOKEN_TIMEOUT', message, { details: { tokenUrl: where, limit: kind, ms } });
+      ? `The token endpoint ${where} did not answer within ${seconds} s (the whole request). The provider may be down or slow.`
+      : `The token endpoint ${where} stopped sending its answer: no data for ${seconds} s. The provider may be overloaded.`;
+  // Worded for the library (its options); the CLI names its flags instead (src/cli/hints.ts).
+  const next =
+    kind === 'total'
+      ? 'Try again, or raise the limit (timeoutMs of requestTokenSet, tokenTimeoutMs of runOAuth2Flow).'
+      : 'Try again, or raise the limit (idleTimeoutMs of requestTokenSet, tokenIdleTimeoutMs of runOAuth2Flow).';
+  return new TestkitError('TOKEN_TIMEOUT', message, { next, details: { tokenUrl: where, limit: kind, ms } });
 }
 
 /**

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
@@ -23,6 +24,103 @@ describe('integration-cli oauth2 --help', () => {
   it('lists every environment variable the command reads', async () => {
     const result = await runCli(['oauth2', '--help']);
     for (const name of ['OAUTH2_PORT', 'NGROK_AUTHTOKEN', 'NGROK_DOMAIN', 'OAUTH2_TESTKIT_CACHE_DIR']) expect(result.stdout).toContain(name);
+  });
+});
+
+// Issue 15: every command's help names each environment variable it reads and its defaults; the README documents
+// every flag of mock-provider and relay.
+const COMMAND_ENVIRONMENT: Record<string, string[]> = {
+  oauth2: ['OAUTH2_PORT', 'NGROK_AUTHTOKEN', 'NGROK_DOMAIN', 'OAUTH2_TESTKIT_CACHE_DIR', 'XDG_CACHE_HOME', 'DEBUG', 'CI'],
+  'oauth2 check': ['DEBUG', 'CI'],
+  'mock-provider': ['DEBUG', 'CI'],
+  relay: ['NGROK_DOMAIN', 'DEBUG', 'CI'],
+};
+
+describe('every command --help: environment and defaults', () => {
+  it.each(Object.entries(COMMAND_ENVIRONMENT))('%s --help lists the environment variables it reads', async (command, names) => {
+    const result = await runCli([...command.split(' '), '--help']);
+    expect(result.code).toBe(0);
+    const environment = result.stdout.slice(result.stdout.indexOf('\nEnvironment'));
+    expect(environment).not.toBe(result.stdout);
+    for (const name of names) expect(environment).toMatch(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('names every environment variable src/ reads in some command help', async () => {
+    const read = new Set<string>();
+    const files = (await readdir(path.resolve(import.meta.dirname, '../../src'), { recursive: true })).filter((file) => file.endsWith('.ts'));
+    for (const file of files) {
+      const text = await readFile(path.resolve(import.meta.dirname, '../../src', file), 'utf8');
+      for (const match of text.matchAll(/\benv(?:\.|\[['"])([A-Z][A-Z0-9_]*)/g)) read.add(match[1]!);
+    }
+    expect([...read].sort()).toEqual([...new Set(Object.values(COMMAND_ENVIRONMENT).flat())].sort());
+  });
+
+  it.each([
+    [['oauth2'], ['default 9002', '(default: 300)', '(default: 30)', '(default: 10)', '(default: "production")']],
+    [['oauth2', 'check'], ['(default: "./.unito.json")']],
+    [
+      ['mock-provider'],
+      ['(default: 9003)', '(default: "127.0.0.1")', '(default: 3600, one hour)', '(default: 1209600, 14 days)', 'default: any loopback /callback'],
+    ],
+    [['relay'], ['(default: 9000)', '(default: "127.0.0.1")', 'default: NGROK_DOMAIN when set, else any ngrok host']],
+  ])('%j --help gives its defaults', async (args, defaults) => {
+    const { stdout } = await runCli([...args, '--help']);
+    for (const text of defaults) expect(stdout.replace(/\s+/g, ' ')).toContain(text);
+  });
+
+  it.each([
+    ['mock-provider', '- `integration-cli mock-provider`', '- `integration-cli relay`'],
+    ['relay', '- `integration-cli relay`', '## Testing a connector'],
+  ])('the README documents every flag of %s', async (command, from, to) => {
+    const readme = await readFile(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf(from), readme.indexOf(to));
+    const { stdout } = await runCli([command, '--help']);
+    const flags = [...stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map((match) => match[1]!);
+    expect(flags.length).toBeGreaterThan(2);
+    for (const flag of flags) expect(section, flag).toContain(`\`${flag}`);
+  });
+});
+
+/** The `--flags` a text suggests, leaving out those it gives to another command (`integration-cli oauth2 --reauth`). */
+function suggestedFlags(text: string): string[] {
+  return [...text.replace(/`integration-cli oauth2[^`]*`/g, '').matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((match) => match[0]);
+}
+
+describe('messages suggest only flags the command takes', () => {
+  async function flagsOf(command: string): Promise<string[]> {
+    const { stdout } = await runCli([command, '--help']);
+    return [...stdout.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((match) => match[0]);
+  }
+
+  it('suggestedFlags leaves out flags given to integration-cli oauth2', () => {
+    expect(suggestedFlags('pass it to `integration-cli oauth2 --redirect-url`, or --allow-host')).toEqual(['--allow-host']);
+  });
+
+  it.each([
+    ['relay', ['relay', '--port', '0']],
+    ['mock-provider', ['mock-provider', '--port', '0', '--host', '0.0.0.0']],
+  ])('%s, from start to ready', async (command, args) => {
+    const run = startCli(args);
+    await run.waitForStderr(/ready on/i);
+    run.kill('SIGINT');
+    const result = await run.done;
+    const own = await flagsOf(command);
+    expect(suggestedFlags(result.stderr + result.stdout).filter((flag) => !own.includes(flag))).toEqual([]);
+  });
+
+  it.each(['relay', 'mock-provider'])('%s on a port in use: exit 2, and says to pass another --port', async (command) => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const result = await runCli([command, '--port', String(port)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).toContain('pass another --port (0 picks a free one)');
+      expect(result.stderr).not.toContain('OAUTH2_PORT');
+    } finally {
+      blocker.close();
+    }
   });
 });
 
@@ -96,6 +194,30 @@ describe('integration-cli usage', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain('NGROK_AUTHTOKEN');
+  });
+
+  it.each([
+    [['--no-tunnel'], '--no-tunnel'],
+    [['--redirect-url', 'https://relay.example.com/credentials/new/oauth2/callback-cli'], '--redirect-url'],
+  ])('warns that --environment is unused with %j', async (args, why) => {
+    // A config that does not exist: the warning comes first, then a usage error ends the run before anything opens.
+    const result = await runCli([
+      'oauth2',
+      '--config-path',
+      path.join(import.meta.dirname, 'missing.unito.json'),
+      '--no-open',
+      '--environment',
+      'staging',
+      ...args,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--environment staging is unused with ${why}: only the platform's callback-cli URL depends on it.`);
+  });
+
+  it('does not warn about an --environment the platform relay uses', async () => {
+    const result = await runCli(['oauth2', '--config-path', path.join(import.meta.dirname, 'missing.unito.json'), '--no-open', '--environment', 'staging']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain('is unused');
   });
 
   it('exits 2 when a loopback --redirect-url does not point at the callback server port', async () => {

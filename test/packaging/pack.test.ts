@@ -3,9 +3,9 @@
  * projects. Slow (builds, installs from the npm cache): 30 s to a minute.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -81,6 +81,50 @@ describe('packaging (slow: npm pack + npm install)', () => {
       ].join('\n'),
     );
   }, SLOW);
+
+  // Issue 15: a stack trace through a source map must name a file the package ships.
+  it(
+    'ships the sources every source map names, and a map for every script',
+    async () => {
+      const { stdout } = await run('tar', ['-tzf', tarball], { maxBuffer: 32 * 1024 * 1024 });
+      const shipped = new Set(stdout.split('\n').filter((entry) => entry !== '' && !entry.endsWith('/')));
+      const maps = [...shipped].filter((entry) => entry.endsWith('.map'));
+      expect(maps.length).toBeGreaterThan(0);
+      for (const script of [...shipped].filter((entry) => entry.endsWith('.js'))) expect(shipped, script).toContain(`${script}.map`);
+      const unresolved: string[] = [];
+      for (const map of maps) {
+        const { stdout: text } = await run('tar', ['-xzOf', tarball, map], { maxBuffer: 32 * 1024 * 1024 });
+        const { sources, sourceRoot = '' } = JSON.parse(text) as { sources: string[]; sourceRoot?: string };
+        for (const source of sources) {
+          const target = posix.normalize(posix.join(posix.dirname(map), sourceRoot, source));
+          if (!shipped.has(target)) unresolved.push(`${map} → ${target}`);
+        }
+      }
+      expect(unresolved).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    "points a consumer's stack trace (node --enable-source-maps) at files inside the installed package",
+    async () => {
+      const dir = await fullConsumer;
+      await writeFile(
+        join(dir, 'throws.mjs'),
+        "import { createMockProvider } from 'oauth2-testkit/mock-provider';\nawait createMockProvider({ accessTokenTtl: -1 });\n",
+      );
+      const failure = await run(process.execPath, ['--enable-source-maps', 'throws.mjs'], { cwd: dir, env }).then(
+        () => undefined,
+        (error: { stderr: string }) => error,
+      );
+      const frames = [...(failure?.stderr ?? '').matchAll(/\((\/[^():]+node_modules\/oauth2-testkit\/[^():]+):\d+:\d+\)/g)].map((match) => match[1]!);
+      expect(failure?.stderr).toContain('MockProviderOptionsError');
+      expect(frames.length).toBeGreaterThan(0);
+      expect(frames.some((frame) => frame.endsWith('.ts'))).toBe(true);
+      for (const frame of frames) await expect(stat(frame), frame).resolves.toBeDefined();
+    },
+    SLOW,
+  );
 
   async function typecheck(skipLibCheck: boolean): Promise<string> {
     const dir = await fullConsumer;

@@ -39,6 +39,7 @@ const msw: TransportAdapter = {
     return () => server.events.removeListener('request:start', listener);
   },
   otherOriginCause: /"error" strategy/,
+  otherOriginPrints: /^\[MSW\] Error: intercepted a request without a matching request handler:\s+• GET https:\/\/elsewhere\.test\//,
 };
 
 describeSharedRuns(msw, 'mockProviderHandlers');

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import type { SetupServer } from 'msw/node';
-import { describe, expect } from 'vitest';
+import { describe, expect, onTestFinished, vi } from 'vitest';
 import type { MockProvider } from '../../src/mock-provider/index.js';
 import { test } from '../../src/vitest/index.js';
 
@@ -14,9 +14,13 @@ describe('mswServer and mswProvider', () => {
   });
 
   test('errors on an unhandled request to a non-loopback host', async ({ mswServer }) => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => printed.mockRestore());
     const error: unknown = await fetch('https://elsewhere.test/').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TypeError);
     expect((error as TypeError).cause).toMatchObject({ type: 'error', status: 0 });
+    // The fixture's msw server says why (msw's own "error" message), once; asserted here, not printed.
+    expect(printed.mock.calls.map(String)).toEqual([expect.stringMatching(/^\[MSW\] Error: .*\s+• GET https:\/\/elsewhere\.test\//s)]);
     seen.server = mswServer;
     mswServer.use(http.get('https://api.example.test/ping', () => HttpResponse.text('pong')));
     expect(await (await fetch('https://api.example.test/ping')).text()).toBe('pong');
@@ -24,8 +28,11 @@ describe('mswServer and mswProvider', () => {
 
   test('keeps one server per file and resets its handlers after each test', async ({ mswServer }) => {
     expect(mswServer).toBe(seen.server);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    onTestFinished(() => printed.mockRestore());
     const error: unknown = await fetch('https://api.example.test/ping').catch((caught: unknown) => caught);
     expect((error as TypeError).cause).toMatchObject({ type: 'error', status: 0 });
+    expect(printed.mock.calls.map(String)).toEqual([expect.stringMatching(/^\[MSW\] Error: .*\s+• GET https:\/\/api\.example\.test\/ping/s)]);
   });
 });
 

@@ -6,6 +6,7 @@ import { TokenEndpointError } from '../../src/shared/errors.js';
 import { withCliHint } from '../../src/cli/hints.js';
 import { exitCodeFor } from '../../src/cli/exit.js';
 import { processTokenResponse, tokenRequest } from '../../src/flow/token-client.js';
+import { tokenTimeout } from '../../src/flow/token-response-limits.js';
 import { TestkitError } from '../../src/shared/errors.js';
 
 interface Answer {
@@ -380,5 +381,18 @@ describe('processTokenResponse', () => {
       responseContentType: 'application/x-www-form-urlencoded',
     });
     expect(tokens).toEqual({ accessToken: 'abc', tokenType: 'bearer', extra: {} });
+  });
+});
+
+// Issue 15: the library's TOKEN_TIMEOUT names its options; only the CLI's hint names the CLI's flags.
+describe('TOKEN_TIMEOUT wording', () => {
+  it.each([
+    ['total', 'tokenTimeoutMs of runOAuth2Flow', '--token-timeout <seconds>'],
+    ['idle', 'tokenIdleTimeoutMs of runOAuth2Flow', '--token-idle-timeout <seconds>'],
+  ] as const)('a %s timeout: options for the library, flags for the CLI', (kind, option, flag) => {
+    const error = tokenTimeout('https://provider.test/token', kind, 1500);
+    expect(error.message).toContain(option);
+    expect(error.message).not.toMatch(/--[a-z]/);
+    expect(withCliHint(error)).toBe(`${error.problem} Try again, or raise the limit with ${flag}.`);
   });
 });

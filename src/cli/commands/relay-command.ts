@@ -26,7 +26,7 @@ export async function runRelayCommand(
         : `Callbacks allowed: ${allowList.allowListText}.`,
     );
     reporter.info(`Relay redirect URL: ${relay.redirectUrl}`);
-    reporter.info('Register it as the redirect URL (or pass it with --redirect-url); it forwards to the callback in `state`.');
+    reporter.info('Register it as the redirect URL (or pass it to `integration-cli oauth2 --redirect-url`); it forwards to the callback in `state`.');
     reporter.info(`Relay ready on ${relay.url} (Ctrl-C to stop)`);
     await untilInterrupted();
     await relay.close();
