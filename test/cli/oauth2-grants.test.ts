@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, tempProject } from '../helpers/cli.js';
+import { startFakeTokenServer } from '../helpers/fake-token-server.js';
+import type { FakeAnswer, FakeTokenServer, TokenRequestSeen } from '../helpers/fake-token-server.js';
+
+/** Grants without a browser, run by the built CLI against a token endpoint on 127.0.0.1 (issue 11). */
+const CLIENT_ID = 'grants-client';
+const CLIENT_SECRET = 'grants-secret-5f2a9c81';
+const ACCESS = 'at-grants-0a1b2c3d4e5f';
+const REFRESH = 'rt-grants-9f8e7d6c5b4a';
+const JWT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+let server: FakeTokenServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function tokenServer(answer: (request: TokenRequestSeen) => FakeAnswer | Promise<FakeAnswer> = () => ({ body: tokens() })) {
+  server = await startFakeTokenServer(answer);
+  return server;
+}
+
+function tokens(extra: Record<string, unknown> = {}) {
+  return { access_token: ACCESS, token_type: 'Bearer', expires_in: 3600, ...extra };
+}
+
+function project(oauth2: Record<string, unknown>, account: Record<string, unknown> = {}) {
+  return {
+    name: 'grants',
+    authorizations: [
+      {
+        name: 'oauth2',
+        method: 'oauth2',
+        development: true,
+        oauth2: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenUrl: server?.tokenUrl, scopes: [{ name: 'read' }, { name: 'write' }], ...oauth2 },
+      },
+    ],
+    testAccounts: { development: { workspace: 'acme', ...account }, other: { apiKey: 'keep-me' } },
+  };
+}
+
+const args = (configPath: string, ...extra: string[]) => ['oauth2', '--config-path', configPath, ...extra];
+
+function expectNoSecrets(output: string, ...more: string[]) {
+  for (const secret of [CLIENT_SECRET, ACCESS, REFRESH, ...more]) expect(output).not.toContain(secret);
+}
+
+describe('grantType client_credentials', () => {
+  it('asks the token endpoint directly, without authorizationUrl, browser or tunnel, and writes the tokens', async () => {
+    const fake = await tokenServer();
+    const { configPath } = await tempProject(
+      project({ grantType: 'client_credentials', tokenRequestParameters: { header: { 'X-Workspace': '{+workspace}' }, body: { audience: 'api' } } }),
+    );
+    // No NGROK_AUTHTOKEN and the tunnel on by default: nothing of the browser login is started.
+    const result = await runCli(args(configPath, '--json'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/listening on|tunnel|NGROK/i);
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]?.fields).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'read write',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      audience: 'api',
+    });
+    expect(fake.requests[0]?.headers['x-workspace']).toBe('acme');
+
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    expect(config.testAccounts.development).toEqual({ workspace: 'acme', accessToken: ACCESS, tokenType: 'Bearer', expiresIn: 3600 });
+    expect(config.testAccounts.other).toEqual({ apiKey: 'keep-me' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login', grantType: 'client_credentials', tokens: { expiresIn: 3600 } });
+    expectNoSecrets(result.stdout + result.stderr);
+  });
+
+  it('requests a new token on a re-run, never refreshing, even when a refresh token came back', async () => {
+    let n = 0;
+    const fake = await tokenServer(() => ({ body: tokens({ access_token: `${ACCESS}-${++n}`, refresh_token: REFRESH }) }));
+    const { configPath } = await tempProject(project({ grantType: 'client_credentials' }));
+    expect((await runCli(args(configPath))).code).toBe(0);
+    const second = await runCli(args(configPath));
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/New token \(grant client_credentials\)/);
+    expect(fake.requests.map((r) => r.fields.grant_type)).toEqual(['client_credentials', 'client_credentials']);
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.development.accessToken).toBe(`${ACCESS}-2`);
+  });
+
+  it('says in one line that browser and tunnel flags are unused', async () => {
+    await tokenServer();
+    const { configPath } = await tempProject(project({ grantType: 'client_credentials' }));
+    const result = await runCli(args(configPath, '--no-open', '--no-tunnel', '--timeout', '5'));
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').filter((line) => line.includes('unused'));
+    expect(lines).toEqual([expect.stringContaining('--no-open, --no-tunnel, --timeout unused: grantType client_credentials opens no browser')]);
+  });
+
+  it('authenticates with the configured Authorization header instead of the secret in the body', async () => {
+    const fake = await tokenServer();
+    const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+    const { configPath } = await tempProject(
+      project({ grantType: 'client_credentials', tokenRequestParameters: { header: { Authorization: 'Basic {!base64({+clientId}:{+clientSecret})}' } } }),
+    );
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.requests[0]?.headers.authorization).toBe(basic);
+    expect(fake.requests[0]?.fields).toEqual({ grant_type: 'client_credentials', scope: 'read write', client_id: CLIENT_ID });
+    // client_credentials never refreshes: no warning about the refresh's client authentication.
+    expect(result.stderr).not.toMatch(/refreshRequestParameters/);
+  });
+});
+
+describe('grant type validation', () => {
+  it('exits 2 listing the supported grants for an unknown grantType, the file unchanged', async () => {
+    const fake = await tokenServer();
+    const { configPath } = await tempProject(project({ grantType: 'implicit', authorizationUrl: 'https://auth.example.test/authorize' }));
+    const before = await readFile(configPath, 'utf8');
+    for (const flags of [[], ['--json']]) {
+      const result = await runCli(args(configPath, '--no-tunnel', ...flags));
+      expect(result.code).toBe(2);
+      expect(result.stdout + result.stderr).toContain(
+        'authorizations[0].oauth2.grantType must be one of "authorization_code", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"',
+      );
+    }
+    expect(fake.requests).toHaveLength(0);
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('names the grant that needs authorizationUrl', async () => {
+    await tokenServer();
+    const { configPath } = await tempProject(project({}));
+    const result = await runCli(args(configPath, '--no-tunnel'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('authorizations[0].oauth2.authorizationUrl is required for grantType "authorization_code" (the default)');
+  });
+});
