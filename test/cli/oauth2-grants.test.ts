@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, tempProject } from '../helpers/cli.js';
+import { CLI, runCli, tempProject } from '../helpers/cli.js';
 import { startFakeTokenServer } from '../helpers/fake-token-server.js';
 import type { FakeAnswer, FakeTokenServer, TokenRequestSeen } from '../helpers/fake-token-server.js';
 
@@ -132,5 +134,122 @@ describe('grant type validation', () => {
     const result = await runCli(args(configPath, '--no-tunnel'));
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('authorizations[0].oauth2.authorizationUrl is required for grantType "authorization_code" (the default)');
+  });
+});
+
+const PASSWORD = 'pw-hunter2-7c41e0';
+
+/** A provider that knows one user: the password grant answers tokens, or invalid_grant for a wrong password. */
+function passwordProvider(request: TokenRequestSeen): FakeAnswer {
+  if (request.fields.grant_type === 'refresh_token') {
+    return request.fields.refresh_token === REFRESH
+      ? { body: tokens({ access_token: `${ACCESS}-refreshed` }) }
+      : { status: 400, body: { error: 'invalid_grant', error_description: 'refresh token revoked' } };
+  }
+  if (request.fields.username === 'ada' && request.fields.password === PASSWORD) return { body: tokens({ refresh_token: REFRESH }) };
+  return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } };
+}
+
+/** Runs the CLI in a pseudo-terminal (python3's pty), typing each answer once its prompt shows. */
+function runInTerminal(cliArgs: string[], answers: Array<[RegExp, string]>) {
+  const helper = path.resolve(import.meta.dirname, '../helpers/pty-run.py');
+  const env = { ...process.env, NGROK_AUTHTOKEN: '', OAUTH2_PORT: '0', CI: '1' };
+  const child = spawn('python3', [helper, JSON.stringify(answers.map(([pattern, answer]) => [pattern.source, answer])), process.execPath, CLI, ...cliArgs], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise<{ code: number | null; output: string }>((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+describe('grantType password', () => {
+  it("sends the test account's username and password with the scopes, and never writes or prints the password elsewhere", async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { username: 'ada', password: PASSWORD }));
+    const result = await runCli(args(configPath, '--json'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.requests[0]?.fields).toEqual({
+      grant_type: 'password',
+      username: 'ada',
+      password: PASSWORD,
+      scope: 'read write',
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+    });
+    const account = JSON.parse(await readFile(configPath, 'utf8')).testAccounts.development;
+    expect(account).toMatchObject({ username: 'ada', password: PASSWORD, accessToken: ACCESS, refreshToken: REFRESH });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login', grantType: 'password' });
+    expectNoSecrets(result.stdout + result.stderr, PASSWORD);
+  });
+
+  it('refreshes with the stored refresh token on a re-run, and --reauth forces the password grant', async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { username: 'ada', password: PASSWORD, refreshToken: REFRESH }));
+    const refreshed = await runCli(args(configPath, '--json'));
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ mode: 'refresh', grantType: 'password' });
+    const reauth = await runCli(args(configPath, '--reauth', '--json'));
+    expect(reauth.code, reauth.stderr).toBe(0);
+    expect(JSON.parse(reauth.stdout).mode).toBe('login');
+    expect(fake.requests.map((r) => r.fields.grant_type)).toEqual(['refresh_token', 'password']);
+  });
+
+  it('falls back to the password grant when the stored refresh token is rejected, the password being in the account', async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { username: 'ada', password: PASSWORD, refreshToken: 'rt-revoked-000000' }));
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/rejected the stored refresh token/);
+    expect(fake.requests.map((r) => r.fields.grant_type)).toEqual(['refresh_token', 'password']);
+  });
+
+  it("surfaces the provider's invalid_grant for a wrong password with a hint, exit 1, the file unchanged", async () => {
+    await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { username: 'ada', password: 'wrong-password-1' }));
+    const before = await readFile(configPath, 'utf8');
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error "invalid_grant": Invalid user credentials.');
+    expect(result.stderr).toContain("The provider refused the username or password: check the test account's username and password");
+    expect(result.stderr).not.toContain('wrong-password-1');
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('exits 2 naming the missing keys when there is no terminal to ask, sending nothing', async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { password: PASSWORD }));
+    const before = await readFile(configPath, 'utf8');
+    for (const flags of [[], ['--json']]) {
+      const result = await runCli(args(configPath, ...flags));
+      expect(result.code).toBe(2);
+      expect(result.stdout + result.stderr).toContain('missing: testAccounts.development.username');
+      expectNoSecrets(result.stdout + result.stderr, PASSWORD);
+    }
+    expect(fake.requests).toHaveLength(0);
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('asks on a terminal for what the account lacks, the password hidden, and writes neither', async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(project({ grantType: 'password' }));
+    const result = await runInTerminal(args(configPath), [
+      [/Username for testAccounts\.development: /, 'ada\r'],
+      [/Password for ada: /, `${PASSWORD}\r`],
+    ]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('Username for testAccounts.development: ada');
+    expect(result.output).not.toContain(PASSWORD);
+    expect(fake.requests[0]?.fields).toMatchObject({ grant_type: 'password', username: 'ada', password: PASSWORD });
+    const text = await readFile(configPath, 'utf8');
+    expect(text).not.toContain(PASSWORD);
+    expect(JSON.parse(text).testAccounts.development).toEqual({
+      workspace: 'acme',
+      accessToken: ACCESS,
+      refreshToken: REFRESH,
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+    });
   });
 });

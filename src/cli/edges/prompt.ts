@@ -13,11 +13,12 @@ export function terminalPrompt(stdin: NodeJS.ReadStream = process.stdin, output:
   return ({ text, hidden }) =>
     new Promise<string>((resolve, reject) => {
       beforeAsk?.();
-      output.write(text);
       let answer = '';
       const wasRaw = stdin.isRaw;
+      // Raw mode (no echo by the terminal) before the question shows: an answer typed at once is never echoed.
       stdin.setRawMode(true);
       stdin.setEncoding('utf8');
+      output.write(text);
       const done = (error?: Error) => {
         stdin.off('data', onData);
         stdin.setRawMode(wasRaw);
