@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempProject } from '../helpers/cli.js';
 import { startFakeTokenServer } from '../helpers/fake-token-server.js';
@@ -251,5 +253,111 @@ describe('grantType password', () => {
       tokenType: 'Bearer',
       expiresIn: 3600,
     });
+  });
+});
+
+/** A provider that trusts one public key: it verifies the assertion's signature, issuer and audience with jose. */
+function jwtProvider(publicKey: import('node:crypto').KeyObject, expected: { issuer: string; audience?: string }) {
+  const seen: Array<{ alg: string | undefined; payload: Record<string, unknown> }> = [];
+  const answer = async (request: TokenRequestSeen): Promise<FakeAnswer> => {
+    if (request.fields.grant_type === 'refresh_token') return { body: tokens({ access_token: `${ACCESS}-refreshed` }) };
+    try {
+      const { payload } = await jwtVerify(request.fields.assertion ?? '', publicKey, {
+        issuer: expected.issuer,
+        audience: expected.audience ?? server?.tokenUrl ?? '',
+      });
+      seen.push({ alg: decodeProtectedHeader(request.fields.assertion ?? '').alg, payload });
+      return { body: tokens({ refresh_token: REFRESH }) };
+    } catch (error) {
+      return { status: 400, body: { error: 'invalid_grant', error_description: `assertion refused: ${(error as Error).message}` } };
+    }
+  };
+  return { seen, answer };
+}
+
+const pem = (key: import('node:crypto').KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+describe('grantType urn:ietf:params:oauth:grant-type:jwt-bearer', () => {
+  it('signs an RS256 assertion with the account privateKey that the provider verifies, then refreshes, and --reauth signs anew', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const provider = jwtProvider(publicKey, { issuer: CLIENT_ID });
+    const fake = await tokenServer(provider.answer);
+    const key = pem(privateKey);
+    const { configPath } = await tempProject(project({ grantType: JWT }, { privateKey: key }));
+    const result = await runCli(args(configPath, '--json'));
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(fake.requests[0]?.fields).toMatchObject({ grant_type: JWT, scope: 'read write', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    const [signed] = provider.seen;
+    expect(signed?.alg).toBe('RS256');
+    expect(signed?.payload).toMatchObject({ iss: CLIENT_ID, sub: CLIENT_ID, aud: fake.tokenUrl, jti: expect.any(String) });
+    expect(Number(signed?.payload.exp) - Number(signed?.payload.iat)).toBe(300);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, mode: 'login', grantType: JWT });
+    const output = result.stdout + result.stderr;
+    expectNoSecrets(output, fake.requests[0]?.fields.assertion ?? 'no-assertion', key.split('\n')[1] ?? key);
+    expect(JSON.parse(await readFile(configPath, 'utf8')).testAccounts.development).toMatchObject({
+      privateKey: key,
+      accessToken: ACCESS,
+      refreshToken: REFRESH,
+    });
+
+    expect(JSON.parse((await runCli(args(configPath, '--json'))).stdout).mode).toBe('refresh');
+    expect(JSON.parse((await runCli(args(configPath, '--reauth', '--json'))).stdout).mode).toBe('login');
+    expect(fake.requests.map((r) => r.fields.grant_type)).toEqual([JWT, 'refresh_token', JWT]);
+    expect(provider.seen[1]?.payload.jti).not.toBe(signed?.payload.jti);
+  });
+
+  it('signs ES256 with an EC P-256 key, with the account subject and assertionClaims overriding aud and adding claims', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const provider = jwtProvider(publicKey, { issuer: CLIENT_ID, audience: 'https://idp.example.test' });
+    await tokenServer(provider.answer);
+    const account = { privateKey: pem(privateKey), subject: 'service-user@acme', assertionClaims: { aud: 'https://idp.example.test', tenant: 'acme' } };
+    const { configPath } = await tempProject(project({ grantType: JWT }, account));
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(provider.seen[0]?.alg).toBe('ES256');
+    expect(provider.seen[0]?.payload).toMatchObject({ iss: CLIENT_ID, sub: 'service-user@acme', aud: 'https://idp.example.test', tenant: 'acme' });
+  });
+
+  it("sends the account's assertion as it is when there is one", async () => {
+    const fake = await tokenServer();
+    const assertion = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJlLXZhbHVl';
+    const { configPath } = await tempProject(project({ grantType: JWT }, { assertion }));
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(fake.requests[0]?.fields.assertion).toBe(assertion);
+    expectNoSecrets(result.stderr, assertion);
+  });
+
+  it.each([
+    ['not PEM at all', 'not-a-key-but-secret-ish-0xdeadbeef'],
+    ['a truncated PEM', '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n'],
+    ['an Ed25519 key', pem(generateKeyPairSync('ed25519').privateKey)],
+  ])('exits 2 naming privateKey for %s, never printing it, sending nothing, the file unchanged', async (_label, key) => {
+    const fake = await tokenServer();
+    const { configPath } = await tempProject(project({ grantType: JWT }, { privateKey: key }));
+    const before = await readFile(configPath, 'utf8');
+    for (const flags of [[], ['--json']]) {
+      const result = await runCli(args(configPath, ...flags));
+      expect(result.code).toBe(2);
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('testAccounts.development.privateKey');
+      // The PEM armour lines are no secret (the message shows the expected one); the body and a non-PEM value are.
+      for (const line of key.split('\n').filter((part) => part.length > 20 && !part.startsWith('-----'))) expect(output).not.toContain(line);
+    }
+    expect(fake.requests).toHaveLength(0);
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('exits 2 when the account has neither assertion nor privateKey, and when assertionClaims is not an object', async () => {
+    await tokenServer();
+    const none = await tempProject(project({ grantType: JWT }));
+    const first = await runCli(args(none.configPath));
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain('needs testAccounts.development.assertion (a signed JWT) or testAccounts.development.privateKey');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const claims = await tempProject(project({ grantType: JWT }, { privateKey: pem(privateKey), assertionClaims: ['aud'] }));
+    const second = await runCli(args(claims.configPath));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('testAccounts.development.assertionClaims must be an object');
   });
 });
