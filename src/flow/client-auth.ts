@@ -46,6 +46,9 @@ export function clientAuthAdvice(used: ClientAuthUsed | undefined, file: string)
 /** A client authentication problem found in the config itself, before any request. */
 export interface ClientAuthWarning {
   reason: 'refresh-secret-in-body' | 'basic-not-form-encoded';
+  /** What is wrong, without the fix. */
+  problem: string;
+  /** The problem and how to fix it, on one line. */
   message: string;
   /** The exact JSON lines to add, for `oauth2 check` (no secret: a template, or a placeholder naming the value). */
   lines?: string[];
@@ -73,26 +76,21 @@ export function clientAuthWarnings(settings: OAuth2Settings, where: string): Cli
       settings.refreshRequestParameters === undefined
         ? ['"refreshRequestParameters": {', `  ${header}`, '}']
         : [`${header}   (inside ${where}.refreshRequestParameters)`];
-    warnings.push({
-      reason: 'refresh-secret-in-body',
-      message:
-        `${where}.tokenRequestParameters.header sets Authorization but ${where}.refreshRequestParameters.header does not: ` +
-        'the refresh sends client_secret in the body instead, which a provider that wants HTTP Basic refuses. ' +
-        `Add to ${where}: ${lines.map((line) => line.trim()).join(' ')}`,
-      lines,
-    });
+    const problem =
+      `${where}.tokenRequestParameters.header sets Authorization but ${where}.refreshRequestParameters.header does not: ` +
+      'the refresh sends client_secret in the body instead, which a provider that wants HTTP Basic refuses.';
+    warnings.push({ reason: 'refresh-secret-in-body', problem, message: `${problem} Add to ${where}: ${lines.map((line) => line.trim()).join(' ')}`, lines });
   }
   const raw = [tokenHeader, refreshHeader].some((value) => value !== undefined && RAW_BASIC.test(value));
   const changed = [settings.clientId, settings.clientSecret].some((value) => formEncodeCredential(value) !== value);
   if (raw && changed) {
-    warnings.push({
-      reason: 'basic-not-form-encoded',
-      message:
-        `oauth2.clientId or oauth2.clientSecret holds characters that RFC 6749 §2.3.1 form-encodes before base64, but ${where}'s ` +
-        '{!base64({+clientId}:{+clientSecret})} joins them unencoded: strict servers will refuse this Basic header. ' +
-        'To avoid it, remove the Authorization header so client_id and client_secret go in the body (if the provider accepts that), ' +
-        'or use credentials made only of letters, digits and - . _ * (e.g. regenerate the secret).',
-    });
+    const problem =
+      `${where}.clientId or .clientSecret holds characters that RFC 6749 §2.3.1 form-encodes before base64, but the Authorization ` +
+      'template {!base64({+clientId}:{+clientSecret})} joins them unencoded: strict servers will refuse this Basic header.';
+    const fix =
+      'To avoid it, remove the Authorization header so client_id and client_secret go in the body (if the provider accepts that), ' +
+      'or use credentials made only of letters, digits and - . _ * (e.g. regenerate the secret).';
+    warnings.push({ reason: 'basic-not-form-encoded', problem, message: `${problem} ${fix}` });
   }
   return warnings;
 }

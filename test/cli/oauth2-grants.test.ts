@@ -361,3 +361,104 @@ describe('grantType urn:ietf:params:oauth:grant-type:jwt-bearer', () => {
     expect(second.stderr).toContain('testAccounts.development.assertionClaims must be an object');
   });
 });
+
+const BASIC_TEMPLATE = 'Basic {!base64({+clientId}:{+clientSecret})}';
+
+describe('client authentication', () => {
+  it('names the secret in the body, and HTTP Basic to try, when the provider answers invalid_client', async () => {
+    await tokenServer(() => ({ status: 401, body: { error: 'invalid_client' } }));
+    const { configPath } = await tempProject(project({ grantType: 'client_credentials' }));
+    const before = await readFile(configPath, 'utf8');
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('This request sent client_id and client_secret in the body (client_secret_post)');
+    expect(result.stderr).toContain(`"header": { "Authorization": "${BASIC_TEMPLATE}" }`);
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('names the Authorization header and its parameters block, and the body to try, for unauthorized_client', async () => {
+    await tokenServer(() => ({ status: 400, body: { error: 'unauthorized_client' } }));
+    const { configPath } = await tempProject(
+      project({ grantType: 'client_credentials', tokenRequestParameters: { header: { Authorization: BASIC_TEMPLATE } } }),
+    );
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('authenticated with the Authorization header of oauth2.tokenRequestParameters.header');
+    expect(result.stderr).toContain('remove that header');
+    expectNoSecrets(result.stderr, Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64'));
+  });
+
+  it('reads a bare 401 as the client authentication failing, not as a wrong tokenUrl', async () => {
+    await tokenServer(() => ({ status: 401, body: '' }));
+    const { configPath } = await tempProject(project({ grantType: 'client_credentials' }));
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('answered HTTP 401 without an OAuth 2 error');
+    expect(result.stderr).toContain('client_secret in the body');
+    expect(result.stderr).not.toMatch(/Check oauth2\.tokenUrl/);
+  });
+
+  it('does not blame tokenUrl for an empty 4xx after the same URL answered earlier in the run', async () => {
+    await tokenServer((request) =>
+      request.fields.grant_type === 'refresh_token' ? { status: 400, body: { error: 'invalid_grant' } } : { status: 400, body: '' },
+    );
+    const { configPath } = await tempProject(project({ grantType: 'password' }, { username: 'ada', password: PASSWORD, refreshToken: REFRESH }));
+    const before = await readFile(configPath, 'utf8');
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('after answering an earlier request of this run at the same URL');
+    expect(result.stderr).not.toMatch(/Check oauth2\.tokenUrl/);
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+  });
+
+  it('warns once that the refresh sends the secret in the body, and uses the refresh block for the refresh', async () => {
+    const fake = await tokenServer(passwordProvider);
+    const { configPath } = await tempProject(
+      project(
+        { grantType: 'password', tokenRequestParameters: { header: { Authorization: BASIC_TEMPLATE } } },
+        { username: 'ada', password: PASSWORD, refreshToken: REFRESH },
+      ),
+    );
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/refreshRequestParameters\.header does not/g)).toHaveLength(1);
+    expect(result.stderr).toContain(`"refreshRequestParameters": { "header": { "Authorization": "${BASIC_TEMPLATE}" } }`);
+    expect(fake.requests[0]?.headers.authorization).toBeUndefined();
+    expect(fake.requests[0]?.fields.client_secret).toBe(CLIENT_SECRET);
+  });
+
+  it('warns when the Basic template joins credentials that RFC 6749 form-encoding would change', async () => {
+    await tokenServer();
+    const secret = 'se+cr/et=with:chars';
+    const config = project({ grantType: 'client_credentials', tokenRequestParameters: { header: { Authorization: BASIC_TEMPLATE } } });
+    (config.authorizations[0]?.oauth2 as Record<string, unknown>).clientSecret = secret;
+    const { configPath } = await tempProject(config);
+    const result = await runCli(args(configPath));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('strict servers will refuse this Basic header');
+    expect(result.stderr).toContain('remove the Authorization header');
+    expect(result.stderr).not.toContain(secret);
+    // Plain credentials: no warning.
+    const plain = await tempProject(project({ grantType: 'client_credentials', tokenRequestParameters: { header: { Authorization: BASIC_TEMPLATE } } }));
+    expect((await runCli(args(plain.configPath))).stderr).not.toContain('strict servers');
+  });
+
+  it('oauth2 check reports the refresh without a header with the exact lines to add', async () => {
+    await tokenServer();
+    const config = project({
+      authorizationUrl: 'https://auth.example.test/authorize',
+      tokenRequestParameters: { header: { Authorization: BASIC_TEMPLATE } },
+    });
+    const { configPath } = await tempProject(config);
+    const human = await runCli(['oauth2', 'check', '--config-path', configPath]);
+    expect(human.stderr).toContain('refreshRequestParameters.header does not');
+    expect(human.stderr).toContain(`      "refreshRequestParameters": {\n        "header": { "Authorization": "${BASIC_TEMPLATE}" }\n      }`);
+    const json = JSON.parse((await runCli(['oauth2', 'check', '--config-path', configPath, '--json'])).stdout);
+    expect(json.authorizations[0].warnings).toEqual([
+      expect.objectContaining({
+        reason: 'refresh-secret-in-body',
+        lines: ['"refreshRequestParameters": {', `  "header": { "Authorization": "${BASIC_TEMPLATE}" }`, '}'],
+      }),
+    ]);
+  });
+});
