@@ -3,6 +3,7 @@ import { TokenEndpointError } from '../shared/errors.js';
 import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
 import { clientAuthAdvice } from '../flow/client-auth.js';
 import { JWT_BEARER_GRANT } from '../flow/grants.js';
+import { PROVIDER_SIDE } from '../flow/token-client.js';
 
 /**
  * The CLI's own next steps, by error code: the library words its errors for any caller (`reauth: true`,
@@ -53,6 +54,7 @@ function tokenEndpointHint(error: TokenEndpointError): string {
   if (error.oauthError === 'invalid_client' || error.oauthError === 'unauthorized_client' || error.status === 401) {
     return clientAuthAdvice(error.clientAuth, '.unito.json');
   }
+  if (error.status >= 500 || error.oauthError === 'server_error' || error.oauthError === 'temporarily_unavailable') return PROVIDER_SIDE;
   if (error.oauthError === 'invalid_grant' && error.grantType === 'refresh_token') {
     return 'The refresh token was rejected (expired or revoked); run `integration-cli oauth2 --reauth`.';
   }

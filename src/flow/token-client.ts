@@ -342,9 +342,13 @@ const ERROR_ALIASES: Record<string, string> = {
   bad_refresh_token: 'invalid_grant', // GitHub
 };
 
+/** The hint for a provider failing on its side (RFC 6749 §5.2 has no such code; providers send these anyway). */
+export const PROVIDER_SIDE = 'The provider failed on its side: this is not a problem with the config (nor with tokenUrl). Try again in a few minutes.';
+
 function errorHint(providerError: string, grantType: string, status: number, clientAuth: ClientAuthUsed | undefined): string {
   const error = ERROR_ALIASES[providerError] ?? providerError;
   if (error === 'invalid_client' || error === 'unauthorized_client' || status === 401) return clientAuthAdvice(clientAuth, 'the config');
+  if (status >= 500 || error === 'server_error' || error === 'temporarily_unavailable') return PROVIDER_SIDE;
   if (error === 'invalid_grant' && grantType === 'refresh_token') {
     return 'The refresh token was rejected (expired or revoked): log in anew.';
   }

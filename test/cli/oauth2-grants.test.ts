@@ -411,6 +411,18 @@ describe('client authentication', () => {
     expect(await readFile(configPath, 'utf8')).toBe(before);
   });
 
+  it.each([
+    ['an OAuth error body', { status: 503, body: { error: 'temporarily_unavailable' } }],
+    ['no body', { status: 502, body: '' }],
+  ])('says a 5xx with %s is on the provider side, not tokenUrl', async (_label, answer) => {
+    await tokenServer(() => answer);
+    const { configPath } = await tempProject(project({ grantType: 'client_credentials' }));
+    const result = await runCli(args(configPath));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not a problem with the config/);
+    expect(result.stderr).not.toMatch(/Check oauth2\.tokenUrl|Check the oauth2 settings/);
+  });
+
   it('warns once that the refresh sends the secret in the body, and uses the refresh block for the refresh', async () => {
     const fake = await tokenServer(passwordProvider);
     const { configPath } = await tempProject(
