@@ -1,6 +1,9 @@
 import type { TestkitError, TestkitErrorCode } from '../shared/errors.js';
 import { TokenEndpointError } from '../shared/errors.js';
 import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
+import { clientAuthAdvice } from '../flow/client-auth.js';
+import { JWT_BEARER_GRANT } from '../flow/grants.js';
+import { PROVIDER_SIDE } from '../flow/token-client.js';
 
 /**
  * The CLI's own next steps, by error code: the library words its errors for any caller (`reauth: true`,
@@ -55,9 +58,18 @@ const HINTS: Partial<Record<TestkitErrorCode, Hint>> = {
 };
 
 function tokenEndpointHint(error: TokenEndpointError): string {
-  if (error.oauthError === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in .unito.json.';
+  if (error.oauthError === 'invalid_client' || error.oauthError === 'unauthorized_client' || error.status === 401) {
+    return clientAuthAdvice(error.clientAuth, '.unito.json');
+  }
+  if (error.status >= 500 || error.oauthError === 'server_error' || error.oauthError === 'temporarily_unavailable') return PROVIDER_SIDE;
   if (error.oauthError === 'invalid_grant' && error.grantType === 'refresh_token') {
     return 'The refresh token was rejected (expired or revoked); run `integration-cli oauth2 --reauth`.';
+  }
+  if (error.oauthError === 'invalid_grant' && error.grantType === 'password') {
+    return "The provider refused the username or password: check the test account's username and password in .unito.json (or what you typed), then run `integration-cli oauth2` again.";
+  }
+  if (error.oauthError === 'invalid_grant' && error.grantType === JWT_BEARER_GRANT) {
+    return "The provider refused the assertion: check its iss, sub and aud (the test account's subject and assertionClaims), that the provider knows the account's key, and this machine's clock.";
   }
   if (error.oauthError === 'invalid_grant') {
     return 'The code expired, was already used, or the redirect URL or PKCE verifier did not match; run `integration-cli oauth2` again.';

@@ -158,7 +158,20 @@ export function buildProgram(): Command {
     )
     .action(async (options, command: Command) => {
       const { runOAuth2Command } = await import('./commands/oauth2-command.js');
-      process.exitCode = await runOAuth2Command({ ...options, environmentGiven: command.getOptionValueSource('environment') === 'cli' });
+      const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+      const browserFlags: Array<[string, string]> = [
+        ['open', options.open === false ? '--no-open' : '--open'],
+        ['tunnel', '--no-tunnel'],
+        ['redirectUrl', '--redirect-url'],
+        ['pkce', '--no-pkce'],
+        ['timeout', '--timeout'],
+        ['environment', '--environment'],
+      ];
+      process.exitCode = await runOAuth2Command({
+        ...options,
+        environmentGiven: given('environment'),
+        browserOptionsGiven: browserFlags.filter(([name]) => given(name)).map(([, flag]) => flag),
+      });
     });
 
   oauth2

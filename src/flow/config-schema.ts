@@ -4,13 +4,17 @@
  *
  * Rules (see DESIGN.md, "`.unito.json`"):
  * - an authorization has a non-empty `name` and an `oauth2` block; other keys are the platform's business;
- * - `clientId`, `clientSecret`, `authorizationUrl`, `tokenUrl` are required non-empty strings (templates allowed);
+ * - `clientId`, `clientSecret`, `tokenUrl` are required non-empty strings (templates allowed), and `authorizationUrl`
+ *   too unless `grantType` names a grant without a browser (`client_credentials`, `password`, JWT bearer);
+ * - `grantType` is one of {@link GRANT_TYPES} (default `authorization_code`);
  * - `scopes` is an array of `{ name, help? }`; extra keys on a scope are allowed (real configs carry some);
  * - content types are one of the two the platform speaks;
  * - request parameters are `{ header?: { [name]: string }, body?: { [name]: string | number | boolean } }`,
  *   and nothing else, so a `headers` typo is reported instead of silently ignored;
  * - `testAccounts` is an object whose values are objects.
  */
+
+import { GRANT_TYPES, GRANTS_WITHOUT_BROWSER } from './grants.js';
 
 /** The content types a token request or response may use. */
 export const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/json'] as const;
@@ -29,7 +33,7 @@ const requestParametersSchema = {
 /** JSON Schema of an authorization's `oauth2` block. */
 export const OAUTH2_SETTINGS_SCHEMA = {
   type: 'object',
-  required: ['clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl'],
+  required: ['clientId', 'clientSecret', 'tokenUrl'],
   properties: {
     clientId: nonEmptyString,
     clientSecret: nonEmptyString,
@@ -43,12 +47,15 @@ export const OAUTH2_SETTINGS_SCHEMA = {
         properties: { name: nonEmptyString, help: { type: 'string' } },
       },
     },
-    grantType: { type: 'string' },
+    grantType: { enum: GRANT_TYPES },
     requestContentType: { enum: CONTENT_TYPES },
     responseContentType: { enum: CONTENT_TYPES },
     tokenRequestParameters: requestParametersSchema,
     refreshRequestParameters: requestParametersSchema,
   },
+  // Which fields each grant needs: only the authorization code grant opens a browser at authorizationUrl.
+  if: { type: 'object', required: ['grantType'], properties: { grantType: { enum: GRANTS_WITHOUT_BROWSER } } },
+  else: { type: 'object', required: ['authorizationUrl'], properties: { authorizationUrl: nonEmptyString } },
 } as const;
 
 /** JSON Schema of one entry of `authorizations[]` that the flow is about to use. */

@@ -287,6 +287,8 @@ function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of errors ?? []) {
+    // A failed `if` only says which branch applied; that branch's own error says what is wrong.
+    if (error.keyword === 'if') continue;
     const segments = error.instancePath
       .split('/')
       .slice(1)
@@ -298,7 +300,7 @@ function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<
     switch (error.keyword) {
       case 'required':
         path = appendJsonPath(path, String(params.missingProperty));
-        message = 'is required';
+        message = error.schemaPath.includes('/else/') ? `is required for ${grantOf(error.data)}` : 'is required';
         break;
       case 'additionalProperties':
         path = appendJsonPath(path, String(params.additionalProperty));
@@ -325,6 +327,12 @@ function schemaProblems(errors: ErrorObject[] | null | undefined, prefix: Array<
     problems.push({ path: oneLine(path, 200), message: oneLine(message, 300) });
   }
   return problems;
+}
+
+/** The grant a per-grant `required` is about, for the message: the oauth2 block's own `grantType`, or the default. */
+function grantOf(data: unknown): string {
+  const grantType = isPlainObject(data) ? data.grantType : undefined;
+  return typeof grantType === 'string' ? `grantType ${JSON.stringify(oneLine(grantType, 80))}` : 'grantType "authorization_code" (the default)';
 }
 
 function schemaPropertiesAt(error: ErrorObject): Record<string, unknown> {

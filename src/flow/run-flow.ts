@@ -8,6 +8,10 @@ import { startCallbackServer } from './callback-server.js';
 import type { CallbackServer } from './callback-server.js';
 import { getTestAccount, loadConfig, selectAuthorization } from './config.js';
 import { expandRequestParameters, expandTemplate, templateContext } from './template.js';
+import { clientAuthUsed, clientAuthWarnings } from './client-auth.js';
+import type { ParametersBlock } from './client-auth.js';
+import { passwordCredentials } from './password-grant.js';
+import { bearerAssertion } from './jwt-assertion.js';
 import { requestTokenSet } from './token-client.js';
 import type { TokenGrant } from './token-client.js';
 import { acquireConfigLock, saveTokens } from './token-store.js';
@@ -17,10 +21,12 @@ import { loggingFetch } from './http-log.js';
 import type { FlowHttpEvent } from './http-log.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 import { ACCOUNT_SECRET_NAMES } from './types.js';
+import { grantLabel, grantTypeOf, JWT_BEARER_GRANT, usesBrowser } from './grants.js';
+import type { GrantType } from './grants.js';
 import type { OAuth2Authorization, OAuth2Settings, TestAccount, TokenSet } from './types.js';
 
-/** The steps the flow reports, in order. */
-export type FlowStep = 'config' | 'refresh' | 'server' | 'tunnel' | 'browser' | 'waiting' | 'exchange' | 'saved';
+/** The steps the flow reports, in order (`token`: a grant without a browser asks the token endpoint directly). */
+export type FlowStep = 'config' | 'refresh' | 'server' | 'tunnel' | 'browser' | 'waiting' | 'exchange' | 'token' | 'saved';
 
 /** Receives one short line per step; the CLI renders it (spinner on a TTY), tests record it. Never given secrets. */
 export interface FlowReporter {
@@ -41,7 +47,13 @@ export interface FlowReporter {
 export type ProviderOverride = (
   authorization: OAuth2Authorization,
   context: { redirectUri: string },
-) => Promise<Pick<OAuth2Settings, 'authorizationUrl' | 'tokenUrl'>>;
+) => Promise<{ authorizationUrl: string; tokenUrl: string }>;
+
+/**
+ * Asks the user for one value the grant needs and the test account lacks (the password grant's `username` and
+ * `password`); `hidden`: the answer is not echoed. Given only on a terminal: without it, a missing value is a config error.
+ */
+export type PromptEdge = (question: { name: 'username' | 'password'; text: string; hidden: boolean }) => Promise<string>;
 
 /** Shows the authorize URL to the user: opens a browser, prints it, or drives a headless user agent. */
 export type OpenBrowser = (url: string) => Promise<void>;
@@ -62,6 +74,8 @@ export interface FlowEdges {
   tunnel?: FlowTunnel;
   /** Replaces the provider's URLs (the mock of `--mock`). */
   provider?: ProviderOverride;
+  /** Asks for what the password grant needs when the test account lacks it (a hidden prompt in the CLI). */
+  prompt?: PromptEdge;
   reporter?: FlowReporter;
 }
 
@@ -94,10 +108,18 @@ export interface FlowOptions {
    * the account's own and are written into the account with the tokens (never over a value it has).
    */
   accountDefaults?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Options the caller set that only a browser login uses (e.g. `['--no-open', '--no-tunnel']`): for a grant
+   * without a browser the flow says, in one warning, that they are unused.
+   */
+  browserOptionsGiven?: string[];
 }
 
 export interface FlowResult {
+  /** `login`: new tokens from the authorization's grant; `refresh`: from the stored refresh token. */
   mode: 'login' | 'refresh';
+  /** The grant of the login (`oauth2.grantType`, default `authorization_code`), also for a refresh. */
+  grantType: GrantType;
   configPath: string;
   testAccount: string;
   authorization: string;
@@ -156,19 +178,32 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`,
   );
 
-  const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name };
+  const grantType = runGrant(authorization, edges, reporter);
+  for (const warning of clientAuthWarnings(authorization.oauth2, where)) reporter.warn(warning.message);
+  const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name, grantType };
   let server: CallbackServer | undefined;
   let tunnel: Tunnel | undefined;
   try {
-    const expanded = expandSettings(authorization, where, account, accountName);
-    const useTunnel = options.tunnel !== false;
-    let redirectUri = decideRedirectUri(options, useTunnel);
-    if (redirectUri === undefined && edges.provider) {
+    const expanded = expandSettings(authorization, where, account, accountName, grantType);
+    const browser = usesBrowser(grantType);
+    if (!browser && options.browserOptionsGiven?.length) {
+      reporter.warn(`${options.browserOptionsGiven.join(', ')} unused: grantType ${grantLabel(grantType)} opens no browser, callback server or tunnel.`);
+    }
+    const useTunnel = browser && options.tunnel !== false;
+    let redirectUri = browser ? decideRedirectUri(options, useTunnel) : undefined;
+    if (browser && redirectUri === undefined && edges.provider) {
       // The redirect URI is the callback server's own, on a port only known once it listens (port 0).
       server = await startServer(options, reporter);
       redirectUri = server.callbackUrl;
     }
-    const plan: RunPlan = { ...expanded, redirectUri, useTunnel, platformRelay: useTunnel && options.redirectUrl === undefined };
+    const plan: RunPlan = {
+      ...expanded,
+      grantType,
+      redirectUri,
+      useTunnel,
+      platformRelay: useTunnel && options.redirectUrl === undefined,
+      tokenUrlAnswered: false,
+    };
     if (edges.provider) {
       // Once per run: the refresh and the login both use what it returns.
       const swapped = await edges.provider(authorization, { redirectUri: redirectUri ?? '' });
@@ -178,12 +213,16 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
       plan.tokenUrl = swapped.tokenUrl;
     }
 
-    const storedRefreshToken = typeof account.refreshToken === 'string' ? account.refreshToken : '';
-    if (!storedRefreshToken && !options.reauth && typeof account.accessToken === 'string') {
+    // client_credentials has no refresh step: a re-run asks for a new token with the same grant (RFC 6749 §4.4.3).
+    const refreshes = grantType !== 'client_credentials';
+    const storedRefreshToken = refreshes && typeof account.refreshToken === 'string' ? account.refreshToken : '';
+    if (refreshes && !storedRefreshToken && !options.reauth && typeof account.accessToken === 'string') {
       reporter.warn(`testAccounts.${accountName} has an access token but no refresh token (the provider returned none): logging in again.`);
     }
     if (storedRefreshToken && !options.reauth) {
-      const refreshed = await refreshStoredToken(authorization, plan, storedRefreshToken, options, edges, reporter);
+      // A grant that needs nobody (a key, or a password in the account) may log in again by itself; a browser or a prompt needs a terminal.
+      const fallBack = Boolean(options.interactive) || grantType === JWT_BEARER_GRANT || (grantType === 'password' && hasPassword(account));
+      const refreshed = await refreshStoredToken(authorization, plan, storedRefreshToken, { ...options, interactive: fallBack }, edges, reporter);
       if (refreshed) {
         addTokenSecrets(secrets, refreshed);
         try {
@@ -193,6 +232,12 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
         }
         return { ...base, mode: 'refresh', tokens: refreshed };
       }
+    }
+    if (!browser) {
+      const tokens = await requestGrant(authorization, plan, account, accountName, options, edges, reporter, secrets);
+      addTokenSecrets(secrets, tokens);
+      await save(config.path, accountName, tokens, lock, reporter, true, defaults);
+      return { ...base, mode: 'login', tokens };
     }
     const login = await logIn(authorization, plan, server, options, edges, reporter, secrets);
     ({ server, tunnel } = login);
@@ -212,8 +257,25 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
   }
 }
 
+/**
+ * The grant this run uses: the authorization's. Under the mock (`edges.provider`) the engine serves only the
+ * authorization code grant for now, so the run logs in with it, as before, and says so.
+ */
+function runGrant(authorization: OAuth2Authorization, edges: FlowEdges, reporter: FlowReporter): GrantType {
+  const configured = grantTypeOf(authorization.oauth2);
+  if (!edges.provider || configured === 'authorization_code') return configured;
+  reporter.warn(`The mock provider does not serve grantType ${grantLabel(configured)} yet: this run logs in with the authorization code grant.`);
+  return 'authorization_code';
+}
+
+function hasPassword(account: TestAccount): boolean {
+  return typeof account.username === 'string' && account.username !== '' && typeof account.password === 'string' && account.password !== '';
+}
+
 /** What a run decided before it calls anything: expanded URLs and parameters, the redirect URI, the tunnel. */
 interface RunPlan {
+  grantType: GrantType;
+  /** Empty for a grant without a browser that sets none. */
   authorizationUrl: string;
   tokenUrl: string;
   tokenParameters: ReturnType<typeof expandRequestParameters>;
@@ -223,17 +285,24 @@ interface RunPlan {
   useTunnel: boolean;
   /** The provider redirects to the platform's relay, which must forward to our tunnel. */
   platformRelay: boolean;
+  /** The token URL already gave an OAuth 2 answer in this run: a later bare 4xx or 5xx is not a wrong URL. */
+  tokenUrlAnswered: boolean;
 }
 
 /** Expands every template before anything opens, so a broken config fails fast and the same way under --mock. */
-function expandSettings(authorization: OAuth2Authorization, where: string, account: TestAccount, accountName: string) {
+function expandSettings(authorization: OAuth2Authorization, where: string, account: TestAccount, accountName: string, grantType: GrantType) {
   const context = templateContext(authorization, account);
   const settings = authorization.oauth2;
-  const authorizationUrl = expandTemplate(settings.authorizationUrl, context, { url: true, where: `${where}.authorizationUrl`, account: accountName });
+  // A grant without a browser never opens authorizationUrl: it is neither needed nor checked.
+  // (Under the mock a grant without a browser logs in with the code grant at the mock's own authorizationUrl.)
+  const opensBrowser = usesBrowser(grantType) && settings.authorizationUrl !== undefined;
+  const authorizationUrl = opensBrowser
+    ? expandTemplate(settings.authorizationUrl ?? '', context, { url: true, where: `${where}.authorizationUrl`, account: accountName })
+    : '';
   const tokenUrl = expandTemplate(settings.tokenUrl, context, { url: true, where: `${where}.tokenUrl`, account: accountName });
   const tokenParameters = expandRequestParameters(settings.tokenRequestParameters, context, `${where}.tokenRequestParameters`, accountName);
   const refreshParameters = expandRequestParameters(settings.refreshRequestParameters, context, `${where}.refreshRequestParameters`, accountName);
-  requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
+  if (opensBrowser) requireHttpUrl(authorizationUrl, `${where}.authorizationUrl`);
   requireHttpUrl(tokenUrl, `${where}.tokenUrl`);
   return { authorizationUrl, tokenUrl, tokenParameters, refreshParameters };
 }
@@ -324,7 +393,7 @@ async function refreshStoredToken(
   reporter.start('refresh', `Refreshing the access token at ${displayUrl(plan.tokenUrl)}`);
   try {
     const grant = { grant_type: 'refresh_token', refresh_token: refreshToken };
-    const tokens = await requestTokens(authorization.oauth2, plan.tokenUrl, grant, plan.refreshParameters, options, edges);
+    const tokens = await requestTokens(authorization.oauth2, plan, grant, 'refreshRequestParameters', options, edges);
     reporter.succeed('refresh', 'Access token refreshed');
     return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
   } catch (error) {
@@ -418,7 +487,7 @@ async function logIn(
     const grant = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce?.verifier } as const;
     let tokens: TokenSet;
     try {
-      tokens = await requestTokens(settings, plan.tokenUrl, grant, plan.tokenParameters, options, edges);
+      tokens = await requestTokens(settings, plan, grant, 'tokenRequestParameters', options, edges);
     } catch (error) {
       server.finish({ ok: false, reason: `the token exchange failed (${isTestkitError(error) ? error.code : 'unexpected error'})` });
       throw error;
@@ -457,30 +526,83 @@ async function waitWithContext(server: CallbackServer, plan: RunPlan, redirectUr
   }
 }
 
-/** One token endpoint call with the authorization's content types and the expanded extra parameters. */
+/**
+ * One token endpoint call with the authorization's content types and the expanded extra parameters of `block`
+ * (`tokenRequestParameters` for the grant itself, `refreshRequestParameters` for a refresh).
+ */
 async function requestTokens(
   settings: OAuth2Settings,
-  tokenUrl: string,
+  plan: RunPlan,
   grant: TokenGrant,
-  parameters: ReturnType<typeof expandRequestParameters>,
+  block: ParametersBlock,
   options: FlowOptions,
   edges: FlowEdges,
 ): Promise<TokenSet> {
-  warnIfCleartext(tokenUrl, edges.reporter ?? silentReporter);
-  return requestTokenSet({
-    tokenUrl,
-    grant,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    contentType: settings.requestContentType,
-    headers: parameters.headers,
-    body: parameters.body,
-    fetch: edges.fetch,
-    signal: options.signal,
-    responseContentType: settings.responseContentType,
-    timeoutMs: options.tokenTimeoutMs,
-    idleTimeoutMs: options.tokenIdleTimeoutMs,
-  });
+  const parameters = block === 'tokenRequestParameters' ? plan.tokenParameters : plan.refreshParameters;
+  warnIfCleartext(plan.tokenUrl, edges.reporter ?? silentReporter);
+  try {
+    const tokens = await requestTokenSet({
+      tokenUrl: plan.tokenUrl,
+      grant,
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      contentType: settings.requestContentType,
+      headers: parameters.headers,
+      body: parameters.body,
+      fetch: edges.fetch,
+      signal: options.signal,
+      responseContentType: settings.responseContentType,
+      timeoutMs: options.tokenTimeoutMs,
+      idleTimeoutMs: options.tokenIdleTimeoutMs,
+      clientAuth: clientAuthUsed(parameters.headers, block),
+      tokenUrlAnswered: plan.tokenUrlAnswered,
+    });
+    plan.tokenUrlAnswered = true;
+    return tokens;
+  } catch (error) {
+    if (error instanceof TokenEndpointError) plan.tokenUrlAnswered = true;
+    throw error;
+  }
+}
+
+/**
+ * The grants without a browser: one request to the token endpoint with the grant's own fields (RFC 6749 §4.3,
+ * §4.4; RFC 7523 §2.1), the scopes joined as the authorize URL joins them, `tokenRequestParameters` merged in.
+ */
+async function requestGrant(
+  authorization: OAuth2Authorization,
+  plan: RunPlan,
+  account: TestAccount,
+  accountName: string,
+  options: FlowOptions,
+  edges: FlowEdges,
+  reporter: FlowReporter,
+  secrets: SecretRedactor,
+): Promise<TokenSet> {
+  const settings = authorization.oauth2;
+  const scope = scopeParameter(settings);
+  let grant: TokenGrant;
+  if (plan.grantType === 'password') {
+    const { username, password } = await passwordCredentials(account, accountName, edges.prompt, reporter);
+    secrets.add(password);
+    grant = { grant_type: 'password', username, password, scope };
+  } else if (plan.grantType === JWT_BEARER_GRANT) {
+    const assertion = await bearerAssertion(account, accountName, { clientId: settings.clientId, tokenUrl: plan.tokenUrl });
+    secrets.add(assertion);
+    grant = { grant_type: JWT_BEARER_GRANT, assertion, scope };
+  } else {
+    grant = { grant_type: 'client_credentials', scope };
+  }
+  reporter.start('token', `Requesting a token (grant ${grantLabel(plan.grantType)}) at ${displayUrl(plan.tokenUrl)}`);
+  const tokens = await requestTokens(settings, plan, grant, 'tokenRequestParameters', options, edges);
+  reporter.succeed('token', 'Tokens received');
+  return tokens;
+}
+
+/** `scope` as the authorize URL sends it: the scope names joined by spaces; left out when there are none. */
+function scopeParameter(settings: OAuth2Settings): string | undefined {
+  const names = (settings.scopes ?? []).map((scope) => scope.name);
+  return names.length > 0 ? names.join(' ') : undefined;
 }
 
 function addRunSecrets(secrets: SecretRedactor, authorization: OAuth2Authorization, account: TestAccount): void {

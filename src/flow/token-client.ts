@@ -1,4 +1,6 @@
 import { TestkitError, TokenEndpointError } from '../shared/errors.js';
+import type { ClientAuthUsed } from '../shared/errors.js';
+import { clientAuthAdvice } from './client-auth.js';
 import { buildTokenRequest } from '../shared/token-request.js';
 import { displayUrl, oneLine, sentence } from '../shared/text.js';
 import {
@@ -9,6 +11,7 @@ import {
   readTokenResponseBody,
   tokenTimeout,
 } from './token-response-limits.js';
+import { JWT_BEARER_GRANT } from './grants.js';
 import type { RequestContentType, TokenSet } from './types.js';
 
 export type TokenGrant =
@@ -44,6 +47,10 @@ export interface ProcessTokenResponseOptions {
   idleTimeoutMs?: number;
   /** Largest decoded body (default {@link MAX_TOKEN_RESPONSE_BYTES}). */
   maxBytes?: number;
+  /** How the request authenticated the client: a refusal of the client names it and the other method to try. */
+  clientAuth?: ClientAuthUsed | undefined;
+  /** The same token URL already gave an OAuth 2 answer in this run: a bare 4xx is not blamed on `tokenUrl`. */
+  tokenUrlAnswered?: boolean | undefined;
 }
 
 /** Fields mapped onto {@link TokenSet}; every other field goes to `extra`. */
@@ -145,12 +152,40 @@ export async function processTokenResponse(response: Response, options: ProcessT
     const uri = typeof parsed.error_uri === 'string' ? parsed.error_uri : undefined;
     throw new TokenEndpointError(
       `The token endpoint ${where} answered HTTP ${status} with error "${error}"${description ? `: ${sentence(description)}` : '.'}`,
-      { status, error, oauthError: ERROR_ALIASES[error] ?? error, errorDescription: description, errorUri: uri, grantType: options.grantType, tokenUrl: where },
-      { next: errorHint(error, options.grantType) },
+      {
+        status,
+        error,
+        oauthError: ERROR_ALIASES[error] ?? error,
+        errorDescription: description,
+        errorUri: uri,
+        grantType: options.grantType,
+        tokenUrl: where,
+        clientAuth: options.clientAuth,
+      },
+      { next: errorHint(error, options.grantType, status, options.clientAuth) },
     );
   }
 
   if (status === 429 || status >= 500) throw providerUnavailable(response, where);
+  if (status === 401) {
+    // RFC 6749 §5.2: a 401 from the token endpoint is the client's authentication failing, whatever the body.
+    throw new TestkitError(
+      'TOKEN_RESPONSE_INVALID',
+      `The token endpoint ${where} answered HTTP 401 without an OAuth 2 error (${describeBody(text, response.headers.get('content-type'))}): it refused the client's authentication.`,
+      { next: clientAuthAdvice(options.clientAuth, 'the config'), details: { status, reason: 'client-auth', clientAuth: options.clientAuth } },
+    );
+  }
+  if (status >= 400 && status < 500 && text.trim() === '' && options.tokenUrlAnswered === true) {
+    throw new TestkitError(
+      'TOKEN_RESPONSE_INVALID',
+      `The token endpoint ${where} answered HTTP ${status} with an empty body, after answering an earlier request of this run at the same URL: ` +
+        'the URL is right, but the provider refused this request without saying why.',
+      {
+        next: 'Check the parameters of this grant in the config (tokenRequestParameters, refreshRequestParameters, scopes), or try again later.',
+        details: { status, reason: 'empty-refusal', bodyBytes: 0 },
+      },
+    );
+  }
 
   const accessToken = parsed?.access_token;
   if (status < 200 || status > 299 || typeof accessToken !== 'string' || accessToken === '') {
@@ -213,6 +248,8 @@ export async function requestTokenSet(options: RequestTokenSetOptions): Promise<
       tokenUrl: options.tokenUrl,
       grantType: options.grant.grant_type,
       signal,
+      clientAuth: options.clientAuth,
+      tokenUrlAnswered: options.tokenUrlAnswered,
       ...(options.responseContentType === undefined ? {} : { responseContentType: options.responseContentType }),
       ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
@@ -305,11 +342,21 @@ const ERROR_ALIASES: Record<string, string> = {
   bad_refresh_token: 'invalid_grant', // GitHub
 };
 
-function errorHint(providerError: string, grantType: string): string {
+/** The hint for a provider failing on its side (RFC 6749 §5.2 has no such code; providers send these anyway). */
+export const PROVIDER_SIDE = 'The provider failed on its side: this is not a problem with the config (nor with tokenUrl). Try again in a few minutes.';
+
+function errorHint(providerError: string, grantType: string, status: number, clientAuth: ClientAuthUsed | undefined): string {
   const error = ERROR_ALIASES[providerError] ?? providerError;
-  if (error === 'invalid_client') return 'Check oauth2.clientId and oauth2.clientSecret in the config.';
+  if (error === 'invalid_client' || error === 'unauthorized_client' || status === 401) return clientAuthAdvice(clientAuth, 'the config');
+  if (status >= 500 || error === 'server_error' || error === 'temporarily_unavailable') return PROVIDER_SIDE;
   if (error === 'invalid_grant' && grantType === 'refresh_token') {
     return 'The refresh token was rejected (expired or revoked): log in anew.';
+  }
+  if (error === 'invalid_grant' && grantType === 'password') {
+    return "The provider refused the username or password: check the test account's username and password.";
+  }
+  if (error === 'invalid_grant' && grantType === JWT_BEARER_GRANT) {
+    return "The provider refused the assertion: check its iss, sub and aud claims, that the provider knows the test account's key, and this machine's clock.";
   }
   if (error === 'invalid_grant') {
     return 'The code expired, was already used, or the redirect URL or PKCE verifier did not match: run the flow again.';

@@ -1,5 +1,7 @@
 /** Shapes shared by the flow modules. The JSON Schema in `config-schema.ts` is the source of truth for validation. */
 
+import type { GrantType } from './grants.js';
+
 export type RequestContentType = 'application/x-www-form-urlencoded' | 'application/json';
 
 export interface RequestParameters {
@@ -17,10 +19,12 @@ export interface OAuth2Scope {
 export interface OAuth2Settings {
   clientId: string;
   clientSecret: string;
-  authorizationUrl: string;
+  /** Required for the authorization code grant (the default); unused by the grants without a browser. */
+  authorizationUrl?: string;
   tokenUrl: string;
   scopes?: OAuth2Scope[];
-  grantType?: string;
+  /** Default `authorization_code`. */
+  grantType?: GrantType;
   requestContentType?: RequestContentType;
   responseContentType?: RequestContentType;
   tokenRequestParameters?: RequestParameters;

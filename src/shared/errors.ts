@@ -70,6 +70,12 @@ export class TestkitError extends Error {
   }
 }
 
+/**
+ * How a token request authenticated the client (RFC 6749 §2.3.1): `client_secret` in the body, or an
+ * `Authorization` header from the named parameters block of the config.
+ */
+export type ClientAuthUsed = { method: 'body' } | { method: 'header'; block: 'tokenRequestParameters' | 'refreshRequestParameters' };
+
 /** Typed fields of a token endpoint's OAuth 2 error answer. */
 export interface TokenEndpointErrorFields {
   /** HTTP status of the answer (a 200 with an error body counts too). */
@@ -84,6 +90,8 @@ export interface TokenEndpointErrorFields {
   grantType?: string;
   /** The token URL, shown without its query. */
   tokenUrl?: string;
+  /** How the failed request authenticated the client, when the caller said. */
+  clientAuth?: ClientAuthUsed | undefined;
 }
 
 /**
@@ -102,6 +110,7 @@ export class TokenEndpointError extends TestkitError {
   readonly errorUri: string | undefined;
   readonly grantType: string | undefined;
   readonly tokenUrl: string | undefined;
+  readonly clientAuth: ClientAuthUsed | undefined;
 
   constructor(message: string, fields: TokenEndpointErrorFields, options: Omit<TestkitErrorOptions, 'details'> = {}) {
     super('TOKEN_ENDPOINT_ERROR', message, {
@@ -112,6 +121,7 @@ export class TokenEndpointError extends TestkitError {
         oauthError: fields.oauthError,
         error_description: fields.errorDescription,
         error_uri: fields.errorUri,
+        ...(fields.clientAuth === undefined ? {} : { clientAuth: fields.clientAuth }),
       },
     });
     this.status = fields.status;
@@ -121,6 +131,7 @@ export class TokenEndpointError extends TestkitError {
     this.errorUri = fields.errorUri;
     this.grantType = fields.grantType;
     this.tokenUrl = fields.tokenUrl;
+    this.clientAuth = fields.clientAuth;
   }
 }
 

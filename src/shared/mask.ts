@@ -48,7 +48,8 @@ export class SecretRedactor {
   /** Registers the Basic credentials `base64(id:secret)` (RFC 7617), as written and form-encoded first (RFC 6749 §2.3.1). */
   addBasic(id: string, secret: string): void {
     if (secret.length < MIN_SECRET_LENGTH) return;
-    for (const pair of [`${id}:${secret}`, `${encodeURIComponent(id)}:${encodeURIComponent(secret)}`]) {
+    const form = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+    for (const pair of [`${id}:${secret}`, `${encodeURIComponent(id)}:${encodeURIComponent(secret)}`, `${form(id)}:${form(secret)}`]) {
       const encoded = Buffer.from(pair).toString('base64');
       if (!this.#forms.has(encoded)) this.#forms.set(encoded, maskSecret(encoded));
     }

@@ -18,6 +18,18 @@ export interface BuildTokenRequestOptions {
 }
 
 /**
+ * RFC 6749 §2.3.1: the client id and secret are `application/x-www-form-urlencoded` (Appendix B) before they are
+ * joined for HTTP Basic. Letters, digits and `-._*` are kept, a space becomes `+`, anything else `%XX` (UTF-8).
+ *
+ * @example
+ * formEncodeCredential('a b/c') // 'a+b%2Fc'
+ * @see https://www.rfc-editor.org/rfc/rfc6749#appendix-B
+ */
+export function formEncodeCredential(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/**
  * Builds the headers and body of a token request, with one client authentication method per request.
  * The flow's token client and the mock's headless user agent both use it.
  *
@@ -34,9 +46,8 @@ export function buildTokenRequest(options: BuildTokenRequestOptions): { headers:
   const contentType = options.contentType ?? 'application/x-www-form-urlencoded';
   const headers = new Headers({ Accept: 'application/json', 'Content-Type': contentType });
   if (options.auth === 'client_secret_basic') {
-    // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
-    const encode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
-    headers.set('Authorization', `Basic ${Buffer.from(`${encode(options.clientId)}:${encode(options.clientSecret ?? '')}`).toString('base64')}`);
+    const pair = `${formEncodeCredential(options.clientId)}:${formEncodeCredential(options.clientSecret ?? '')}`;
+    headers.set('Authorization', `Basic ${Buffer.from(pair).toString('base64')}`);
   } else {
     fields.client_id = options.clientId;
     if (options.auth === 'client_secret_post') fields.client_secret = options.clientSecret ?? '';

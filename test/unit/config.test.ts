@@ -174,7 +174,25 @@ describe('selectAuthorization', () => {
       'must be one of "application/x-www-form-urlencoded", "application/json"',
     ],
     ['an unknown responseContentType', { responseContentType: 'xml' }, 'authorizations[1].oauth2.responseContentType', 'must be one of'],
-    ['a grantType that is not a string', { grantType: 1 }, 'authorizations[1].oauth2.grantType', 'must be a string'],
+    [
+      'a grantType that is not a string',
+      { grantType: 1 },
+      'authorizations[1].oauth2.grantType',
+      'must be one of "authorization_code", "client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"',
+    ],
+    ['an unknown grantType', { grantType: 'implicit' }, 'authorizations[1].oauth2.grantType', 'must be one of "authorization_code", "client_credentials"'],
+    [
+      'no authorizationUrl for the default grant',
+      { authorizationUrl: undefined },
+      'authorizations[1].oauth2.authorizationUrl',
+      'is required for grantType "authorization_code" (the default)',
+    ],
+    [
+      'no authorizationUrl for an explicit authorization_code grant',
+      { authorizationUrl: undefined, grantType: 'authorization_code' },
+      'authorizations[1].oauth2.authorizationUrl',
+      'is required for grantType "authorization_code"',
+    ],
     [
       'a header that is not a string',
       { tokenRequestParameters: { header: { 'X-Api-Version': 2 } } },
@@ -203,6 +221,11 @@ describe('selectAuthorization', () => {
     }
     expect((error as TestkitError).code).toBe('CONFIG_INVALID');
     expect((error as TestkitError).message).toContain(`${path} ${expectation}`);
+  });
+
+  it.each(['client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer'])('needs no authorizationUrl for grantType %s', (grantType) => {
+    const config: UnitoConfig = { authorizations: [oauth2('main', {}, { authorizationUrl: undefined, grantType })] };
+    expect(selectAuthorization(config).authorization.oauth2.grantType).toBe(grantType);
   });
 
   it('accepts extra keys on scopes and in the oauth2 block', () => {

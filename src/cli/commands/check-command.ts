@@ -1,5 +1,7 @@
 import { isTestkitError } from '../../shared/errors.js';
 import { platformRedirectUrl } from '../../flow/authorize-url.js';
+import { clientAuthWarnings } from '../../flow/client-auth.js';
+import type { ClientAuthWarning } from '../../flow/client-auth.js';
 import { listAuthorizations, loadConfig, validateAuthorization } from '../../flow/config.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import { ConsoleReporter } from '../reporter.js';
@@ -11,6 +13,8 @@ interface AuthorizationReport {
   problem?: string;
   /** The redirect URL the provider app behind this authorization must have registered. */
   redirectUrl: string;
+  /** Client authentication the config gets wrong (does not change `ready`), with the exact lines to add. */
+  warnings?: ClientAuthWarning[];
 }
 
 /**
@@ -30,8 +34,9 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
         const redirectUrl = `${origin}/credentials/new/oauth2/${development ? 'callback-cli' : 'callback'}`;
         // By index, not by name: a missing or repeated name would pick (and vouch for) another entry.
         try {
-          validateAuthorization(config.data, index, config.path);
-          return { name, development, valid: true, redirectUrl };
+          const authorization = validateAuthorization(config.data, index, config.path);
+          const warnings = clientAuthWarnings(authorization.oauth2, `authorizations[${index}].oauth2`);
+          return { name, development, valid: true, redirectUrl, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
           if (!isTestkitError(error)) throw error;
           return { name, development, valid: false, problem: error.message, redirectUrl };
@@ -51,6 +56,10 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
         const kind = report.development ? 'development' : 'production';
         reporter.info(`${report.valid ? '✔' : '✖'} "${report.name}" (${kind}): its provider app must register ${report.redirectUrl}`);
         if (report.problem) reporter.info(`    ${report.problem}`);
+        for (const warning of report.warnings ?? []) {
+          reporter.warn(`    ${warning.lines ? warning.problem : warning.message}`);
+          if (warning.lines) reporter.info(['    Add to the oauth2 block:', ...warning.lines.map((line) => `      ${line}`)].join('\n'));
+        }
       }
       reporter.info(ready ? `Ready to publish: production authorization "${production[0]?.name}".` : ['Not ready to publish.', ...advice].join('\n  '));
     }

@@ -5,6 +5,7 @@ import { isLoopbackHost } from '../../shared/loopback.js';
 import { displayUrl } from '../../shared/text.js';
 import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
+import { grantLabel } from '../../flow/grants.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import type { SeededValues } from '../edges/mock-account.js';
 import { ConsoleReporter } from '../reporter.js';
@@ -29,6 +30,8 @@ export interface OAuth2CommandOptions {
   json?: boolean;
   /** `--verbose`: every HTTP request the CLI sends, and its status, on stderr (secrets masked). */
   verbose?: boolean;
+  /** The flags given on the command line that only a browser login uses (said unused by the other grants). */
+  browserOptionsGiven?: string[];
 }
 
 /** Runs `integration-cli oauth2`; returns the exit code (0 ok, 1 flow failure, 2 usage/config, 130 Ctrl-C). */
@@ -84,6 +87,10 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     } else {
       edges = await realEdges(options, reporter);
     }
+    if (process.stdin.isTTY && process.stderr.isTTY) {
+      const { terminalPrompt } = await import('../edges/prompt.js');
+      edges.prompt = terminalPrompt(process.stdin, process.stderr, () => reporter.stopSpinner());
+    }
     const result = await runOAuth2Flow(
       {
         configPath: options.configPath,
@@ -103,6 +110,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         signal: controller.signal,
         interactive,
         ...(seeded ? { accountDefaults: seeded.values } : {}),
+        browserOptionsGiven: options.browserOptionsGiven,
       },
       { ...edges, reporter },
     );
@@ -229,6 +237,7 @@ function jsonResult(result: FlowResult) {
     configPath: result.configPath,
     testAccount: result.testAccount,
     authorization: result.authorization,
+    grantType: result.grantType,
     ...(result.redirectUri ? { redirectUri: result.redirectUri } : {}),
     tokens: maskedTokens(result),
   };
@@ -237,7 +246,7 @@ function jsonResult(result: FlowResult) {
 function summary(result: FlowResult): string {
   const tokens = maskedTokens(result);
   const lines = [
-    `${result.mode === 'refresh' ? 'Refreshed' : 'Logged in'}: testAccounts.${result.testAccount} now holds`,
+    `${result.mode === 'refresh' ? 'Refreshed' : result.grantType === 'authorization_code' ? 'Logged in' : `New token (grant ${grantLabel(result.grantType)})`}: testAccounts.${result.testAccount} now holds`,
     `  accessToken   ${tokens.accessToken}`,
   ];
   if (tokens.refreshToken) lines.push(`  refreshToken  ${tokens.refreshToken}`);
