@@ -9,6 +9,7 @@ import { TokenControls } from './state/token-controls.js';
 import {
   DEFAULT_ACCESS_TOKEN_FORMAT,
   DEFAULT_ACCESS_TOKEN_TTL,
+  DEFAULT_CLIENT_GRANT_TYPES,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   DEFAULT_IN_PROCESS_ISSUER,
@@ -24,6 +25,7 @@ import {
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { defaultScope } from './engine/default-scope.js';
 import { engineConfiguration } from './engine/configuration.js';
+import { identifyAssertionClient, registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
@@ -37,7 +39,7 @@ import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
 import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type { MockProvider, MockClient, MockProviderOptions, MockUser } from './types.js';
+import type { MockProvider, MockClient, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -67,11 +69,24 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   if (login !== 'auto' && login !== 'form') throw new MockProviderOptionsError('login', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
 
   const clients: MockClient[] = (
-    options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]
+    options.clients ?? [
+      {
+        clientId: DEFAULT_CLIENT_ID,
+        clientSecret: DEFAULT_CLIENT_SECRET,
+        redirectUris: [...DEFAULT_REDIRECT_URIS],
+        grantTypes: [...DEFAULT_CLIENT_GRANT_TYPES],
+      },
+    ]
   ).map((client, index) => normalizeClient(client, `clients[${index}]`));
-  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
+  const users: MockUser[] = ((options.users ?? DEFAULT_USERS) as readonly MockUserOptions[]).map((user, index) => {
     if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
-    return { id: user.id, claims: { ...(user.claims ?? {}) } };
+    if (user.password !== undefined && (typeof user.password !== 'string' || user.password === '')) {
+      throw new MockProviderOptionsError(
+        `users[${index}].password`,
+        'A mock user password must be a non-empty string, or left out (any password is then accepted).',
+      );
+    }
+    return { id: user.id, claims: { ...(user.claims ?? {}) }, ...(user.password === undefined ? {} : { password: user.password }) };
   });
   const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
 
@@ -123,6 +138,13 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     }),
   );
   engine.proxy = true;
+  registerGrants(engine, {
+    clients: () => clients,
+    users: () => users,
+    tokenUrl: `${issuer}${ROUTES.token}`,
+    issuer,
+    jwtResource: format === 'jwt' ? resourceUrl : undefined,
+  });
   // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
   engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
     return redirectUriAllowed(this.redirectUris, value);
@@ -136,11 +158,13 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     faults: new FaultQueue(),
     evicted: (key) => store.wasEvicted(key),
     maxGrants,
-    recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
+    recorder: new RequestRecorder({ secrets: () => [...clients.map((client) => client.clientSecret ?? ''), ...users.map((user) => user.password ?? '')] }),
     arrivals: new Arrivals(),
     quirks: { ...(options.quirks ?? {}) },
+    identifyClient: (form, authorization) => identifyAssertionClient(clients, form, authorization),
   };
   engine.use(scenarioMiddleware(layer));
+  engine.use(unauthorizedClientAnswers());
   if (login === 'auto')
     engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(defaultScope({ clients: () => clients }));
@@ -216,7 +240,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       else clients[index] = client;
       putClient(client);
       // A copy: the provider's own entry changes only through registerClient().
-      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
+      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes], grantTypes: [...client.grantTypes] };
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),

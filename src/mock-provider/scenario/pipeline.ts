@@ -48,6 +48,11 @@ export interface ScenarioLayer {
   /** Whether a store key (`RefreshToken:<value>`) went with a grant evicted by the `maxGrants` cap. */
   evicted?: (key: string) => boolean;
   maxGrants?: number;
+  /**
+   * Token requests without client authentication: the form with the client's credentials added when the request
+   * itself identifies its client (a JWT bearer assertion's `iss`, see `engine/grants.ts`), else undefined.
+   */
+  identifyClient?: (form: URLSearchParams, authorization: string | undefined) => URLSearchParams | undefined;
 }
 
 export function endpointOf(path: string): EndpointName | 'other' {
@@ -122,6 +127,10 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
           req.headers = normalized.headers;
           body = normalized.body;
         }
+      }
+      if (endpoint === 'token' && layer.identifyClient !== undefined && isForm(header(req.headers['content-type']))) {
+        const identified = layer.identifyClient(new URLSearchParams(body.toString('utf8')), header(req.headers.authorization));
+        if (identified !== undefined) body = Buffer.from(identified.toString());
       }
       if (body.length > 0 && body !== known) replayRequestBody(req, body);
 
@@ -218,6 +227,10 @@ function engineRequest(layer: ScenarioLayer, ctx: KoaContext, body: Buffer): Eng
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType.trim());
 }
 
 function isJson(contentType: string | undefined): boolean {
