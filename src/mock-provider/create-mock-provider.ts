@@ -25,7 +25,8 @@ import {
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { defaultScope } from './engine/default-scope.js';
 import { engineConfiguration } from './engine/configuration.js';
-import { identifyAssertionClient, registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
+import { identifyAssertionClient } from './engine/assertions.js';
+import { registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
