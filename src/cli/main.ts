@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL } from '../mock-provider/defaults.js';
@@ -72,6 +73,39 @@ function publicUrl(value: string): string {
 
 function collectWith(parse: (value: string) => string) {
   return (value: string, previous: string[] = []): string[] => [...previous, parse(value)];
+}
+
+/** `--grant` of mock-provider: a grant type the mock knows, `jwt-bearer` short for RFC 7523's URN. */
+const MOCK_GRANTS: Readonly<Record<string, string>> = {
+  authorization_code: 'authorization_code',
+  refresh_token: 'refresh_token',
+  client_credentials: 'client_credentials',
+  password: 'password',
+  'jwt-bearer': 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer': 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+};
+
+function mockGrant(value: string): string {
+  const grant = MOCK_GRANTS[value];
+  if (grant === undefined)
+    throw new InvalidArgumentError(`--grant must be one of ${Object.keys(MOCK_GRANTS).slice(0, 5).join(', ')}, got ${JSON.stringify(value)}.`);
+  return grant;
+}
+
+/** `--client-public-key <file>`: the PEM file's text, refused unless Node reads a key or certificate from it. */
+function publicKeyFile(value: string): string {
+  let text: string;
+  try {
+    text = readFileSync(value, 'utf8');
+  } catch {
+    throw new InvalidArgumentError(`--client-public-key cannot read ${JSON.stringify(value)}.`);
+  }
+  try {
+    createPublicKey(text);
+  } catch {
+    throw new InvalidArgumentError(`--client-public-key ${JSON.stringify(value)} holds no PEM public key or certificate.`);
+  }
+  return text;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -225,6 +259,17 @@ export function buildProgram(): Command {
       'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh',
       collect,
     )
+    .option(
+      '--grant <type>',
+      'grant the client may use (repeatable): authorization_code, refresh_token, client_credentials, password, jwt-bearer; default all but jwt-bearer',
+      collectWith(mockGrant),
+    )
+    .option(
+      '--user-password <password>',
+      'the only password the default user (mock-user) accepts for the password grant; default any',
+      nonEmpty('--user-password'),
+    )
+    .option('--client-public-key <file>', "PEM public key that verifies the client's jwt-bearer assertions", publicKeyFile)
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
     .addHelpText('after', `\nEnvironment (no MOCK_PROVIDER_* variables: every setting is a flag):\n${COMMON_ENVIRONMENT}`)
     .action(async (options) => {

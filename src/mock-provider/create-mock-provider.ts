@@ -9,6 +9,7 @@ import { TokenControls } from './state/token-controls.js';
 import {
   DEFAULT_ACCESS_TOKEN_FORMAT,
   DEFAULT_ACCESS_TOKEN_TTL,
+  DEFAULT_CLIENT_GRANT_TYPES,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   DEFAULT_IN_PROCESS_ISSUER,
@@ -24,6 +25,8 @@ import {
 import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
+import { identifyAssertionClient } from './engine/assertions.js';
+import { registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
@@ -37,7 +40,7 @@ import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
 import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type { MockProvider, MockClient, MockProviderOptions, MockUser } from './types.js';
+import type { MockProvider, MockClient, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -67,11 +70,24 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   if (login !== 'auto' && login !== 'form') throw new MockProviderOptionsError('login', `login must be 'auto' or 'form', got ${JSON.stringify(login)}.`);
 
   const clients: MockClient[] = (
-    options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]
+    options.clients ?? [
+      {
+        clientId: DEFAULT_CLIENT_ID,
+        clientSecret: DEFAULT_CLIENT_SECRET,
+        redirectUris: [...DEFAULT_REDIRECT_URIS],
+        grantTypes: [...DEFAULT_CLIENT_GRANT_TYPES],
+      },
+    ]
   ).map((client, index) => normalizeClient(client, `clients[${index}]`));
-  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
+  const users: MockUser[] = ((options.users ?? DEFAULT_USERS) as readonly MockUserOptions[]).map((user, index) => {
     if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
-    return { id: user.id, claims: { ...(user.claims ?? {}) } };
+    if (user.password !== undefined && (typeof user.password !== 'string' || user.password === '')) {
+      throw new MockProviderOptionsError(
+        `users[${index}].password`,
+        'A mock user password must be a non-empty string, or left out (any password is then accepted).',
+      );
+    }
+    return { id: user.id, claims: { ...(user.claims ?? {}) }, ...(user.password === undefined ? {} : { password: user.password }) };
   });
   for (const [index, scope] of (options.scopes ?? []).entries()) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
@@ -137,6 +153,13 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   );
   engine.proxy = true;
   engineRef = engine;
+  registerGrants(engine, {
+    clients: () => clients,
+    users: () => users,
+    tokenUrl: `${issuer}${ROUTES.token}`,
+    issuer,
+    jwtResource: format === 'jwt' ? resourceUrl : undefined,
+  });
   // RFC 8252 §7.3 loopback rule for every client of this instance (the Client class is per provider).
   engine.Client.prototype.redirectUriAllowed = function redirectAllowed(this: { redirectUris: string[] }, value: string): boolean {
     return redirectUriAllowed(this.redirectUris, value);
@@ -150,12 +173,15 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     faults: new FaultQueue(),
     evicted: (key) => store.wasEvicted(key),
     maxGrants,
-    recorder: new RequestRecorder({ secrets: () => clients.map((client) => client.clientSecret ?? '') }),
+    recorder: new RequestRecorder({ secrets: () => [...clients.map((client) => client.clientSecret ?? ''), ...users.map((user) => user.password ?? '')] }),
     arrivals: new Arrivals(),
     quirks: { ...(options.quirks ?? {}) },
     settle: () => state?.flush(),
+    identifyClient: (form, authorization) => identifyAssertionClient(clients, form, authorization),
+    tokenScopes: (form, authorization) => scopePolicy.tokenRequest(form, authorization),
   };
   engine.use(scenarioMiddleware(layer));
+  engine.use(unauthorizedClientAnswers());
   engine.use(scopePolicy.authorizationRequests());
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
@@ -229,7 +255,7 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       else clients[index] = client;
       putClient(client);
       // A copy: the provider's own entry changes only through registerClient().
-      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
+      return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes], grantTypes: [...client.grantTypes] };
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),

@@ -25,6 +25,17 @@ export const DEFAULT_CLIENT_SECRET = 'mock-secret';
  */
 export const DEFAULT_REDIRECT_URIS: readonly string[] = ['http://127.0.0.1/callback', 'http://localhost/callback', 'http://[::1]/callback'];
 
+/**
+ * Grants of the ready-made client: every grant that needs nothing more declared (code, refresh,
+ * client_credentials, password), so a zero-config provider answers them all. The JWT bearer grant needs a key.
+ */
+export const DEFAULT_CLIENT_GRANT_TYPES: readonly ('authorization_code' | 'refresh_token' | 'client_credentials' | 'password')[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+];
+
 /** Users: one, so a headless login needs no choice; claims cover what connectors read most (name, email). */
 export const DEFAULT_USERS: readonly { id: string; claims: Record<string, unknown> }[] = [
   { id: 'mock-user', claims: { name: 'Mock User', email: 'mock-user@example.com', email_verified: true, preferred_username: 'mock-user' } },

@@ -6,14 +6,21 @@ export { createMockProvider } from './create-mock-provider.js';
 export { MockProviderOptionsError, isMockProviderOptionsError } from './options-error.js';
 export type { MockProvider, MockProviderEngine } from './types.js';
 export { startMockProvider } from './transport/http-listener.js';
+export { mockGrantSetup } from './grant-setup.js';
+export type { MockGrantSetup, MockGrantSetupInput } from './grant-setup.js';
+export { JWT_BEARER_GRANT_TYPE, publicKeyOf, signAssertion } from './engine/assertions.js';
+export { GRANT_TYPES } from './engine/clients.js';
 export { createUserAgent } from './user-agent/user-agent.js';
 export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent/user-agent.js';
 export type {
   AuthorizeOptions,
   AuthorizeResult,
   GetTokensOptions,
+  JwtBearerOptions,
   MockClient,
   MockClientOptions,
+  MockGrantType,
+  MockJwks,
   MockProviderOptions,
   MockUser,
   MockUserOptions,

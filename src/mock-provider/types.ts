@@ -6,6 +6,27 @@ import type { RecordedRequest } from './scenario/recorder.js';
 import type { TokenInfo } from './resource/bearer.js';
 import type { BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
 
+/** The grant types a mock client may use (RFC 6749 §4, RFC 7523 §2.1). */
+export type MockGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password' | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** A public JWK set (RFC 7517 §5): what a `jwt-bearer` client may register instead of a PEM key. */
+export interface MockJwks {
+  keys: Record<string, unknown>[];
+}
+
+/** How the JWT bearer grant (RFC 7523) checks a client's assertions; see `engine/grants.ts`. */
+export interface JwtBearerOptions {
+  /** The `iss` the assertions carry. Default: the client ID. */
+  issuer?: string;
+  /** `aud` values accepted besides the token endpoint URL and the issuer (e.g. the real provider's token URL). */
+  audience?: string[];
+  /**
+   * Default true. `false` skips the signature check (the other checks stay): for a client that only has an
+   * assertion minted for another provider and no key to verify it with. Anyone can then forge its assertions.
+   */
+  verifySignature?: boolean;
+}
+
 /** A client the provider accepts. */
 export interface MockClientOptions {
   clientId: string;
@@ -17,6 +38,18 @@ export interface MockClientOptions {
   scopes?: string[];
   /** Default `client_secret_basic`; `client_secret_post` is accepted for the same client either way. */
   tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /**
+   * Grants this client may use; any other is refused with `unauthorized_client`. Default: `authorization_code`
+   * and `refresh_token`, plus `client_credentials` for a confidential client. `refresh_token` is added whenever
+   * a grant that issues refresh tokens (`authorization_code`, `password`, JWT bearer) is listed.
+   */
+  grantTypes?: MockGrantType[];
+  /** JWT bearer grant: the PEM public key (SPKI, a certificate, or a private key, whose public half is kept) that signs this client's assertions. */
+  publicKey?: string;
+  /** JWT bearer grant: the public keys (JWKS) that sign this client's assertions, picked by `kid`. */
+  jwks?: MockJwks;
+  /** JWT bearer grant: the expected issuer, extra audiences, and whether the signature is checked. */
+  jwtBearer?: JwtBearerOptions;
 }
 
 export interface MockClient {
@@ -25,17 +58,26 @@ export interface MockClient {
   redirectUris: string[];
   scopes: string[];
   tokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  grantTypes: MockGrantType[];
+  /** PEM (SPKI) public key of a JWT bearer client. */
+  publicKey?: string;
+  jwks?: MockJwks;
+  jwtBearer?: JwtBearerOptions;
 }
 
 export interface MockUser {
-  /** Account ID, the `sub` of its tokens and the `login` a form submits. */
+  /** Account ID, the `sub` of its tokens, the `login` a form submits and the `username` of the password grant. */
   id: string;
   claims: Record<string, unknown>;
+  /** Password grant: the only password accepted; without one, any non-empty password is. */
+  password?: string;
 }
 
 export interface MockUserOptions {
   id: string;
   claims?: Record<string, unknown>;
+  /** Password grant (`username` = `id`): the only password accepted; without one, any non-empty password is. */
+  password?: string;
 }
 
 /** Provider behaviour deviations; see `scenario/quirks.ts`. */
@@ -99,17 +141,30 @@ export interface TokenResponse {
 }
 
 export interface GetTokensOptions {
+  /**
+   * Which grant to run. Default: the authorization code flow (headless browser). `client_credentials`,
+   * `password` and `jwt-bearer` (RFC 7523) post straight to the token endpoint.
+   */
+  grantType?: 'authorization_code' | 'client_credentials' | 'password' | 'jwt-bearer';
   /** Default: the first client. */
   clientId?: string;
   /** Space-separated. Default: the client's declared scopes (or none). */
   scope?: string;
-  /** Account ID to log in as (sent as `login_hint`). Default: the first user. */
+  /** Account ID to log in as (sent as `login_hint`; the `sub` of a signed JWT bearer assertion). Default: the first user. */
   user?: string;
   /** Default: the client's first redirect URI. */
   redirectUri?: string;
+  /** Password grant: default `user`, else the first user. */
+  username?: string;
+  /** Password grant: default the user's own password, else `'password'`. */
+  password?: string;
+  /** JWT bearer grant: the assertion to send as is. Else one is signed with `privateKey`. */
+  assertion?: string;
+  /** JWT bearer grant: PEM private key that signs a fresh assertion (iss = the client's issuer, aud = the token URL, 5 minutes, random jti). */
+  privateKey?: string;
 }
 
-export interface AuthorizeOptions extends GetTokensOptions {
+export interface AuthorizeOptions extends Omit<GetTokensOptions, 'grantType' | 'username' | 'password' | 'assertion' | 'privateKey'> {
   state?: string;
   /** S256 challenge to send; default: one computed from a fresh verifier (returned). */
   codeChallenge?: string;
@@ -160,7 +215,7 @@ export interface MockProvider {
   fetch: typeof fetch;
   /** Adds or replaces a client at runtime. Throws `MOCK_PROVIDER` on an invalid declaration. */
   registerClient(client: MockClientOptions): MockClient;
-  /** Authorization code flow, headless. Throws `MOCK_PROVIDER` when the provider refuses. */
+  /** Authorization code flow, headless, or the grant `grantType` names. Throws `MOCK_PROVIDER` when the provider refuses. */
   getTokens(options?: GetTokensOptions): Promise<TokenResponse>;
   /** The authorization step alone: a code ready to exchange, with its PKCE verifier. */
   authorize(options?: AuthorizeOptions): Promise<AuthorizeResult>;

@@ -4,7 +4,14 @@
  */
 import type { SetupServer } from 'msw/node';
 import type { TestContext } from 'vitest';
-import { createMockProvider, startMockProvider, type MockProvider, type MockProviderOptions, type TokenResponse } from '../mock-provider/index.js';
+import {
+  createMockProvider,
+  startMockProvider,
+  type GetTokensOptions,
+  type MockProvider,
+  type MockProviderOptions,
+  type TokenResponse,
+} from '../mock-provider/index.js';
 import { isLoopbackHost } from '../shared/loopback.js';
 
 /** What the fixtures add to a test's context. */
@@ -27,7 +34,12 @@ export interface MockProviderFixtures {
   mswProvider: MockProvider;
   /** Test-scoped, automatic: after every test, resets `mswServer`'s handlers if a test of this file started it (`server.use()` additions never leak into the next test). */
   mswResetHandlers: undefined;
-  /** Test-scoped: a fresh token set from `mockProvider` (`getTokens()`); override it to take one from `mswProvider`. */
+  /**
+   * Options of the `getTokens()` call behind `tokens` (default `{}`: the code flow). Point it at a grant with
+   * `test.override({ tokensOptions: { grantType: 'client_credentials' } })`, or `provide` it (`injected`).
+   */
+  tokensOptions: GetTokensOptions;
+  /** Test-scoped: a fresh token set from `mockProvider` (`getTokens(tokensOptions)`); override it to take one from `mswProvider`. */
   tokens: TokenResponse;
 }
 
@@ -113,7 +125,8 @@ export const mockProviderFixtures: MockProviderFixtureDefinitions = {
     },
     { auto: true },
   ],
-  tokens: async ({ mockProvider }, use) => {
-    await use(await mockProvider.getTokens());
+  tokensOptions: [{}, { injected: true }],
+  tokens: async ({ mockProvider, tokensOptions }, use) => {
+    await use(await mockProvider.getTokens(tokensOptions));
   },
 };

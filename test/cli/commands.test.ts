@@ -1,11 +1,13 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAuthorizeUrl, createPkce, encodeState } from '../../src/flow/authorize-url.js';
 import { createUserAgent } from '../../src/mock-provider/user-agent/user-agent.js';
 import { QUIRK_NAMES } from '../../src/mock-provider/scenario/quirks.js';
+import { signAssertion } from '../../src/mock-provider/index.js';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
 
 const fixture = path.resolve(import.meta.dirname, '../../fixtures/unito.json');
@@ -452,6 +454,66 @@ describe('integration-cli mock-provider', () => {
     const result = await runCli(['mock-provider', '--port', '0', flag, value]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(says);
+  });
+
+  it('lists --grant, --user-password and --client-public-key in its help', async () => {
+    const result = await runCli(['mock-provider', '--help']);
+    for (const flag of ['--grant <type>', '--user-password <password>', '--client-public-key <file>', 'jwt-bearer']) expect(result.stdout).toContain(flag);
+  });
+
+  it.each([
+    [['--grant', 'implicit'], '--grant must be one of'],
+    [['--client-public-key', '/nonexistent/key.pem'], '--client-public-key cannot read'],
+    [['--client-public-key', fixture], 'holds no PEM public key'],
+    [['--user-password', ''], 'must not be empty'],
+    [['--grant', 'jwt-bearer'], 'no key to verify assertions with'],
+  ])('refuses %j as a usage error (exit 2)', async (flags, says) => {
+    const result = await runCli(['mock-provider', '--port', '0', ...flags]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(says);
+  });
+
+  it('serves the grants --grant names, with --user-password and --client-public-key', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { dir } = await tempProject({});
+    const keyFile = path.join(dir, 'client.pub.pem');
+    await writeFile(keyFile, publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const run = startCli([
+      'mock-provider',
+      '--port',
+      '0',
+      '--grant',
+      'password',
+      '--grant',
+      'jwt-bearer',
+      '--user-password',
+      'pw',
+      '--client-public-key',
+      keyFile,
+    ]);
+    const [, tokenUrl] = await run.waitForStderr(/tokenUrl\s+(\S+)/);
+    await run.waitForStderr(/ready on/);
+    const post = async (fields: Record<string, string>) =>
+      fetch(tokenUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...fields, client_id: 'mock-client', client_secret: 'mock-secret' }),
+      }).then(async (response) => ({ status: response.status, json: (await response.json()) as Record<string, unknown> }));
+    try {
+      expect((await post({ grant_type: 'password', username: 'mock-user', password: 'pw' })).status).toBe(200);
+      expect((await post({ grant_type: 'password', username: 'mock-user', password: 'nope' })).json.error).toBe('invalid_grant');
+      const assertion = await signAssertion({
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        issuer: 'mock-client',
+        subject: 'mock-user',
+        audience: tokenUrl!,
+      });
+      expect((await post({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion })).status).toBe(200);
+      expect((await post({ grant_type: 'client_credentials' })).json.error).toBe('unauthorized_client');
+    } finally {
+      run.kill('SIGINT');
+    }
+    expect((await run.done).code).toBe(0);
   });
 
   it('advertises 127.0.0.1 when bound to 0.0.0.0 without --public-url, and says how to reach it from elsewhere', async () => {

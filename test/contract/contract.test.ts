@@ -3,9 +3,9 @@
  * cookie-keeping user agent on global `fetch` for the authorization step), so HTTP, msw and nock are each really
  * exercised, and must all give the same answers.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createUserAgent, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
+import { createUserAgent, type MockProvider, type MockProviderOptions, publicKeyOf, signAssertion } from '../../src/mock-provider/index.js';
 import { transports } from './transports.js';
 
 const CLIENT = { id: 'mock-client', secret: 'mock-secret', redirectUri: 'http://127.0.0.1/callback' };
@@ -106,6 +106,35 @@ function expectOAuthError(response: Answer, status: number, error: string): void
 }
 
 const INVALID_TOKEN = /^Bearer realm="mock-provider", error="invalid_token"/;
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const SIGNER = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+/** The default client, allowed the JWT bearer grant too, with the public half of SIGNER. */
+const JWT_OPTIONS: MockProviderOptions = {
+  clients: [
+    {
+      clientId: CLIENT.id,
+      clientSecret: CLIENT.secret,
+      grantTypes: ['authorization_code', 'client_credentials', 'password', JWT_BEARER],
+      publicKey: publicKeyOf(SIGNER),
+    },
+  ],
+  users: [{ id: 'mock-user', password: 'right' }],
+};
+
+function assertionFor(provider: MockProvider, claims: Record<string, unknown> = {}): Promise<string> {
+  return signAssertion({ privateKey: SIGNER, issuer: CLIENT.id, subject: 'mock-user', audience: provider.tokenUrl, claims });
+}
+
+async function introspect(provider: MockProvider, token: string): Promise<Answer> {
+  return answer(
+    await fetch(provider.introspectionUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(CLIENT.id, CLIENT.secret) },
+      body: new URLSearchParams({ token }).toString(),
+    }),
+  );
+}
 
 interface Scenario {
   name: string;
@@ -352,6 +381,106 @@ const scenarios: Scenario[] = [
       expect(first.status).toBe(200);
       expect(first.json()).not.toHaveProperty('refresh_token');
       expect((await refresh(provider, issued.refresh)).status).toBe(200);
+    },
+  },
+  {
+    name: 'client_credentials: a token with the client as subject at the resource and introspection, expired by expireAccessTokens()',
+    async run(provider) {
+      const issued = await tokenRequest(provider, { grant_type: 'client_credentials', scope: 'profile' });
+      expect(issued.status).toBe(200);
+      expect(issued.json()).toMatchObject({ token_type: 'Bearer', scope: 'profile' });
+      expect(issued.json()).not.toHaveProperty('refresh_token');
+      const token = String(issued.json().access_token);
+      const me = await resource(provider, token);
+      expect(me.status).toBe(200);
+      expect(me.json().sub).toBe(CLIENT.id);
+      expect((await introspect(provider, token)).json()).toMatchObject({ active: true, sub: CLIENT.id, client_id: CLIENT.id });
+      await provider.expireAccessTokens();
+      const expired = await resource(provider, token);
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toMatch(INVALID_TOKEN);
+    },
+  },
+  {
+    name: 'client_credentials: a queued fault, then the TTL set on the provider',
+    options: { accessTokenTtl: 120 },
+    async run(provider) {
+      provider.failNext('token', { error: 'invalid_client' });
+      expectOAuthError(await tokenRequest(provider, { grant_type: 'client_credentials' }), 401, 'invalid_client');
+      expect((await tokenRequest(provider, { grant_type: 'client_credentials' })).json().expires_in).toBe(120);
+    },
+  },
+  {
+    name: 'password: a wrong password is invalid_grant, the right one issues tokens that refresh, recorded redacted',
+    options: JWT_OPTIONS,
+    async run(provider) {
+      const wrong = await tokenRequest(provider, { grant_type: 'password', username: 'mock-user', password: 'wrong' });
+      expectOAuthError(wrong, 400, 'invalid_grant');
+      expectOAuthError(await tokenRequest(provider, { grant_type: 'password', username: 'nobody', password: 'right' }), 400, 'invalid_grant');
+      const issued = await tokenRequest(provider, { grant_type: 'password', username: 'mock-user', password: 'right', scope: 'profile' });
+      expect(issued.status).toBe(200);
+      expect((await resource(provider, String(issued.json().access_token))).json().sub).toBe('mock-user');
+      const refreshed = await refresh(provider, String(issued.json().refresh_token));
+      expect(refreshed.status).toBe(200);
+      expect((await resource(provider, String(refreshed.json().access_token))).status).toBe(200);
+      const bodies = provider.requests.filter((request) => request.endpoint === 'token').map((request) => request.body);
+      expect(bodies[0]).toMatchObject({ grant_type: 'password', username: 'mock-user', password: '[redacted]' });
+      expect(JSON.stringify(provider.requests)).not.toContain('right');
+    },
+  },
+  {
+    name: 'password: a JSON request with the jsonTokenRequests quirk, and errors as 200 with errorsAs200',
+    options: { ...JWT_OPTIONS, quirks: { jsonTokenRequests: true, errorsAs200: true } },
+    async run(provider) {
+      const issued = await tokenRequest(provider, { grant_type: 'password', username: 'mock-user', password: 'right' }, { json: true });
+      expect(issued.status).toBe(200);
+      expect(issued.json().access_token).toEqual(expect.any(String));
+      const wrong = await tokenRequest(provider, { grant_type: 'password', username: 'mock-user', password: 'wrong' }, { json: true });
+      expect(wrong.status).toBe(200);
+      expect(wrong.json().error).toBe('invalid_grant');
+    },
+  },
+  {
+    name: 'jwt-bearer: a signed assertion issues tokens that refresh; a replay and a wrong aud are invalid_grant; the assertion is redacted',
+    options: JWT_OPTIONS,
+    async run(provider) {
+      const assertion = await assertionFor(provider);
+      const issued = await tokenRequest(provider, { grant_type: JWT_BEARER, assertion });
+      expect(issued.status).toBe(200);
+      expect((await resource(provider, String(issued.json().access_token))).json().sub).toBe('mock-user');
+      expect((await refresh(provider, String(issued.json().refresh_token))).status).toBe(200);
+      const replay = await tokenRequest(provider, { grant_type: JWT_BEARER, assertion });
+      expectOAuthError(replay, 400, 'invalid_grant');
+      expect(replay.json().error_description).toMatch(/jti .* already used/);
+      const elsewhere = await tokenRequest(provider, {
+        grant_type: JWT_BEARER,
+        assertion: await assertionFor(provider, { aud: 'https://elsewhere.test/token' }),
+      });
+      expect(elsewhere.json().error_description).toMatch(/^assertion aud/);
+      expect(JSON.stringify(provider.requests)).not.toContain(assertion);
+    },
+  },
+  {
+    name: 'jwt-bearer: the client identified by the assertion iss when no client authentication is sent',
+    options: JWT_OPTIONS,
+    async run(provider) {
+      const response = await answer(
+        await fetch(provider.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: await assertionFor(provider) }).toString(),
+        }),
+      );
+      expect(response.status).toBe(200);
+      expect(response.json().access_token).toEqual(expect.any(String));
+    },
+  },
+  {
+    name: 'a grant the client did not declare is unauthorized_client',
+    options: { clients: [{ clientId: CLIENT.id, clientSecret: CLIENT.secret, grantTypes: ['authorization_code'] }] },
+    async run(provider) {
+      expectOAuthError(await tokenRequest(provider, { grant_type: 'client_credentials' }), 400, 'unauthorized_client');
+      expectOAuthError(await tokenRequest(provider, { grant_type: 'password', username: 'mock-user', password: 'x' }), 400, 'unauthorized_client');
     },
   },
 ];

@@ -127,3 +127,28 @@ describe('scope configuration', () => {
     expect((await provider.getTokens({ scope: 'still:fine' })).scope).toBe('still:fine');
   });
 });
+
+describe('scopes of the grants that ask for them at the token endpoint', () => {
+  it.each(['client_credentials', 'password'] as const)(
+    '%s: an open client gets any scope as asked; a declared one is refused with invalid_scope',
+    async (grantType) => {
+      const provider = await created();
+      const tokens = await provider.getTokens({
+        grantType,
+        scope: 'read:issues admin:org',
+        ...(grantType === 'password' ? { username: 'mock-user', password: 'pw' } : {}),
+      });
+      expect(tokens.scope).toBe('read:issues admin:org');
+      provider.registerClient({ clientId: 'strict', clientSecret: 'strict-secret', scopes: ['read'], grantTypes: ['client_credentials', 'password'] });
+      const refused = await provider.fetch(provider.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('strict:strict-secret').toString('base64')}` },
+        body: new URLSearchParams({ grant_type: grantType, scope: 'read write', username: 'mock-user', password: 'pw' }),
+      });
+      expect(refused.status).toBe(400);
+      const body = (await refused.json()) as { error: string; error_description: string };
+      expect(body.error).toBe('invalid_scope');
+      expect(body.error_description).toContain('write');
+    },
+  );
+});

@@ -69,3 +69,13 @@ describe('overriding tokens to come from the msw provider', () => {
     expect(await mswProvider.lookupAccessToken(tokens.access_token)).toMatchObject({ accountId: 'mock-user' });
   });
 });
+
+describe('pointing tokens at a grant', () => {
+  test.override({ tokensOptions: { grantType: 'client_credentials', scope: 'profile' } });
+
+  test('takes them from that grant', async ({ mockProvider, tokens }) => {
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.scope).toBe('profile');
+    expect(await mockProvider.lookupAccessToken(tokens.access_token)).toMatchObject({ accountId: 'mock-client', clientId: 'mock-client' });
+  });
+});

@@ -3,6 +3,7 @@ import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
+import type { MockGrantType } from '../../mock-provider/index.js';
 
 export interface MockProviderCommandOptions {
   port: number;
@@ -17,6 +18,12 @@ export interface MockProviderCommandOptions {
   login: 'auto' | 'form';
   accessTokenFormat: 'opaque' | 'jwt';
   quirk?: string[];
+  /** Grant types (RFC names), repeatable; default every grant but jwt-bearer. */
+  grant?: string[];
+  /** The only password the default user accepts (password grant). */
+  userPassword?: string;
+  /** PEM public key text of the client (jwt-bearer). */
+  clientPublicKey?: string;
   json?: boolean;
   publicUrl?: string;
   quiet?: boolean;
@@ -29,7 +36,7 @@ const UNSPECIFIED_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']
 export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
-    const { QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
+    const { DEFAULT_USERS, QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
     const quirks: Record<string, boolean> = {};
     for (const name of options.quirk ?? []) {
       if (!(QUIRK_NAMES as readonly string[]).includes(name)) {
@@ -53,8 +60,13 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
           clientSecret: options.clientSecret,
           ...(options.redirectUri ? { redirectUris: options.redirectUri } : {}),
           ...(options.scope ? { scopes: options.scope } : {}),
+          grantTypes: (options.grant ?? ['authorization_code', 'refresh_token', 'client_credentials', 'password']) as MockGrantType[],
+          ...(options.clientPublicKey === undefined ? {} : { publicKey: options.clientPublicKey }),
         },
       ],
+      ...(options.userPassword === undefined
+        ? {}
+        : { users: DEFAULT_USERS.map((user, index) => ({ ...user, ...(index === 0 ? { password: options.userPassword } : {}) })) }),
       ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
       ...(options.refreshTokenTtl ? { refreshTokenTtl: options.refreshTokenTtl } : {}),
       // Only an explicit --no-rotate-refresh-tokens is passed on: the default lets a quirk such as
@@ -75,11 +87,12 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       jwksUrl: provider.jwksUrl,
     };
     if (options.json) {
-      writeJson({ ok: true, ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret });
+      writeJson({ ok: true, ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret, grantTypes: provider.clients[0]?.grantTypes ?? [] });
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
     reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
     reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
+    reporter.info(`${'grant types'.padEnd(17)} ${provider.clients[0]?.grantTypes.join(' ') ?? ''}`);
     reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
     reporter.info(`Mock provider ready on ${provider.issuer} (Ctrl-C to stop)`);
     await untilInterrupted();

@@ -1,7 +1,8 @@
+import { createPublicKey, type JsonWebKeyInput } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { MockProviderOptionsError } from '../options-error.js';
 import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from '../defaults.js';
-import type { MockClient, MockClientOptions } from '../types.js';
+import type { MockClient, MockClientOptions, MockGrantType, MockJwks } from '../types.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 
 /**
@@ -44,12 +45,123 @@ export function normalizeClient(options: MockClientOptions, at = ''): MockClient
       );
     }
   }
+  const grantTypes = normalizeGrantTypes(options, method, option('grantTypes'));
+  const keys = normalizeKeys(options, grantTypes, option);
   return {
     clientId: options.clientId,
     ...(method === 'none' ? {} : { clientSecret: options.clientSecret }),
     redirectUris: [...redirectUris],
     scopes: [...(options.scopes ?? [])],
     tokenEndpointAuthMethod: method,
+    grantTypes,
+    ...keys,
+  };
+}
+
+/** Every grant type a mock client may declare. */
+export const GRANT_TYPES: readonly MockGrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+];
+
+/** Grants whose tokens come with a refresh token: declaring one declares `refresh_token` too. */
+const REFRESHING_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
+
+function normalizeGrantTypes(options: MockClientOptions, method: string, at: string): MockGrantType[] {
+  if (options.grantTypes === undefined) {
+    return method === 'none' ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'];
+  }
+  if (!Array.isArray(options.grantTypes) || options.grantTypes.length === 0) {
+    throw new MockProviderOptionsError(at, `Mock client ${options.clientId} needs at least one grant type (or none given, for the defaults).`);
+  }
+  const grants = new Set<MockGrantType>();
+  for (const grant of options.grantTypes) {
+    if (!GRANT_TYPES.includes(grant)) {
+      throw new MockProviderOptionsError(
+        at,
+        `Mock client ${options.clientId} declares an unknown grant type ${JSON.stringify(grant)}; use ${GRANT_TYPES.join(', ')}.`,
+      );
+    }
+    if (grant === 'client_credentials' && method === 'none') {
+      throw new MockProviderOptionsError(
+        at,
+        `Mock client ${options.clientId} is public (no clientSecret) and cannot use client_credentials (RFC 6749 §4.4: confidential clients only).`,
+      );
+    }
+    grants.add(grant);
+    if (REFRESHING_GRANTS.has(grant)) grants.add('refresh_token');
+  }
+  return GRANT_TYPES.filter((grant) => grants.has(grant));
+}
+
+function normalizeKeys(
+  options: MockClientOptions,
+  grantTypes: readonly MockGrantType[],
+  option: (name: string) => string,
+): Pick<MockClient, 'publicKey' | 'jwks' | 'jwtBearer'> {
+  const out: Pick<MockClient, 'publicKey' | 'jwks' | 'jwtBearer'> = {};
+  if (options.publicKey !== undefined) {
+    try {
+      out.publicKey = createPublicKey(options.publicKey).export({ type: 'spki', format: 'pem' }).toString();
+    } catch (cause) {
+      throw new MockProviderOptionsError(option('publicKey'), `Mock client ${options.clientId} has a publicKey that is not a PEM key or certificate.`, {
+        cause,
+      });
+    }
+  }
+  if (options.jwks !== undefined) out.jwks = publicJwks(options.jwks, options.clientId, option('jwks'));
+  if (options.jwtBearer !== undefined) {
+    const { issuer, audience, verifySignature } = options.jwtBearer;
+    if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '')) {
+      throw new MockProviderOptionsError(option('jwtBearer.issuer'), `Mock client ${options.clientId} needs a non-empty jwtBearer.issuer, or none.`);
+    }
+    if (audience !== undefined && (!Array.isArray(audience) || audience.some((value) => typeof value !== 'string' || value === ''))) {
+      throw new MockProviderOptionsError(
+        option('jwtBearer.audience'),
+        `Mock client ${options.clientId} needs jwtBearer.audience as a list of non-empty strings.`,
+      );
+    }
+    out.jwtBearer = {
+      ...(issuer === undefined ? {} : { issuer }),
+      ...(audience === undefined ? {} : { audience: [...audience] }),
+      ...(verifySignature === undefined ? {} : { verifySignature: verifySignature !== false }),
+    };
+  }
+  const verifies = out.jwtBearer?.verifySignature !== false;
+  if (grantTypes.includes('urn:ietf:params:oauth:grant-type:jwt-bearer') && verifies && out.publicKey === undefined && out.jwks === undefined) {
+    throw new MockProviderOptionsError(
+      option('publicKey'),
+      `Mock client ${options.clientId} may use the JWT bearer grant but has no key to verify assertions with: pass publicKey (PEM) or jwks, or jwtBearer.verifySignature: false.`,
+    );
+  }
+  return out;
+}
+
+/** The public part of each key of a JWKS; throws on a key Node cannot import or a symmetric one. */
+function publicJwks(jwks: MockJwks, clientId: string, at: string): MockJwks {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+    throw new MockProviderOptionsError(at, `Mock client ${clientId} needs jwks as { keys: [ ...JWK ] } with at least one key.`);
+  }
+  return {
+    keys: jwks.keys.map((jwk, index) => {
+      try {
+        const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput);
+        const { kid, alg, use } = jwk as { kid?: unknown; alg?: unknown; use?: unknown };
+        return {
+          ...key.export({ format: 'jwk' }),
+          ...(kid === undefined ? {} : { kid }),
+          ...(alg === undefined ? {} : { alg }),
+          ...(use === undefined ? {} : { use }),
+        };
+      } catch (cause) {
+        throw new MockProviderOptionsError(`${at}.keys[${index}]`, `Mock client ${clientId} has a JWKS key Node cannot import as an asymmetric public key.`, {
+          cause,
+        });
+      }
+    }),
   };
 }
 
@@ -59,8 +171,8 @@ export function clientMetadata(client: MockClient): ClientMetadata {
     client_id: client.clientId,
     ...(client.clientSecret === undefined ? {} : { client_secret: client.clientSecret }),
     redirect_uris: client.redirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
+    grant_types: client.grantTypes,
+    response_types: client.grantTypes.includes('authorization_code') ? ['code'] : [],
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     application_type: 'web',
     // The OpenID Connect default, which clients assume unless they register another.

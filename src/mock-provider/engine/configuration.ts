@@ -43,6 +43,7 @@ export function mockAccount(users: readonly MockUser[], sub: string): { accountI
 interface TokenLike {
   jti?: string;
   kind?: string;
+  clientId?: string;
   format?: string;
   resourceServer?: unknown;
 }
@@ -101,10 +102,12 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
     // Browser-based test clients (SPAs, Playwright pages) may call the token endpoint from any origin; a mock guards nothing.
     clientBasedCORS: () => true,
     extraTokenClaims: async (_ctx: unknown, token: TokenLike) => {
-      if (jwtResource !== undefined && token.kind === 'AccessToken' && token.jti !== undefined && token.resourceServer !== undefined) {
+      const accessToken = token.kind === 'AccessToken' || token.kind === 'ClientCredentials';
+      if (jwtResource !== undefined && accessToken && token.jti !== undefined && token.resourceServer !== undefined) {
         settings.onJwtIssued(token.jti, accessTokenTtl);
       }
-      return undefined;
+      // A client_credentials token's subject is its client (RFC 9068 §2.2 does the same for JWTs): introspection says so.
+      return token.kind === 'ClientCredentials' && token.clientId !== undefined ? { sub: token.clientId } : undefined;
     },
     async renderError(ctx: KoaContext, out: Record<string, string>) {
       ctx.type = 'html';
@@ -112,6 +115,7 @@ export function engineConfiguration(settings: EngineSettings): Configuration {
     },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: async () => true },
       revocation: { enabled: true, allowedPolicy: async () => true },
       rpInitiatedLogout: { enabled: false },

@@ -133,6 +133,9 @@ declare module 'oidc-provider' {
     keys?: string[];
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     use(middleware: KoaMiddleware): this;
+    /** Adds a grant type to the token endpoint: `params` are the parameters it reads (besides `grant_type`). */
+    // biome-ignore lint/suspicious/noExplicitAny: the handler's context is the engine's untyped Koa context.
+    registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params?: string | string[] | Set<string>, dupes?: string | string[]): void;
     on(event: string, listener: (...args: unknown[]) => void): this;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionResult(req: IncomingMessage, res: ServerResponse, result: InteractionResults, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
@@ -160,16 +163,43 @@ declare module 'oidc-provider' {
     function base(): Policy;
   }
 
-  export const errors: { InvalidTarget: new (description?: string) => Error; InvalidScope: new (description: string, scope: string) => Error } & Record<
-    string,
-    new (
-      description?: string,
-    ) => Error
-  >;
+  export const errors: {
+    InvalidTarget: new (description?: string) => Error;
+    InvalidScope: new (description: string, scope: string) => Error;
+    InvalidGrant: new (description?: string) => Error;
+    InvalidRequest: new (description?: string) => Error;
+    InvalidClient: new (description?: string) => Error;
+    CustomOIDCProviderError: new (error: string, description: string) => Error;
+  } & Record<string, new (description?: string) => Error>;
 }
 
 /** oidc-provider's per-instance internals accessor (no `exports` map, so the deep import resolves). */
 declare module 'oidc-provider/lib/helpers/weak_cache.js' {
   import type Provider from 'oidc-provider';
-  export default function instance(provider: Provider): { configuration?: { scopes?: Set<string> } } | undefined;
+  export default function instance(
+    provider: Provider,
+    // biome-ignore lint/suspicious/noExplicitAny: grant handlers take the engine's untyped Koa context.
+  ): { configuration?: { scopes?: Set<string> }; grantTypeHandlers?: Map<string, (ctx: any) => Promise<void>> } | undefined;
+}
+
+/** oidc-provider's helpers for grant handlers; each takes the provider first (bound by the caller). */
+declare module 'oidc-provider/lib/helpers/grants.js' {
+  export const validateClientScope: (...args: unknown[]) => unknown;
+  export const buildTokenResponse: (...args: unknown[]) => unknown;
+  export const resolveAndApplyResource: (...args: unknown[]) => unknown;
+  export const applyAuthorizationDetails: (...args: unknown[]) => unknown;
+}
+
+/** The code exchange's token issuance (access, refresh and ID token from a grant source), reused by our custom grants. */
+declare module 'oidc-provider/lib/helpers/grant_common.js' {
+  import type Provider from 'oidc-provider';
+  import type { GrantInstance } from 'oidc-provider';
+  export function issueTokens(
+    provider: Provider,
+    helpers: unknown,
+    ctx: unknown,
+    source: Record<string, unknown>,
+    grant: GrantInstance,
+    options: { gty: string; entityLabel: string },
+  ): Promise<void>;
 }

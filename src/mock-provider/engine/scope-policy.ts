@@ -118,6 +118,27 @@ export class ScopePolicy {
   }
 
   /**
+   * The same rules for a token request of a grant that asks for scopes itself (`client_credentials`, `password`,
+   * JWT bearer; the code and refresh grants carry the scopes of their grant): admits an open client's scopes before
+   * the engine filters them, and answers `invalid_scope` (RFC 6749 §5.2) for one a strict client may not ask for.
+   */
+  tokenRequest(form: URLSearchParams, authorization: string | undefined): { error: string; error_description: string } | undefined {
+    const grantType = form.get('grant_type');
+    const scope = (form.get('scope') ?? '').trim();
+    if (grantType === null || grantType === 'authorization_code' || grantType === 'refresh_token' || scope === '') return undefined;
+    const clientId = form.get('client_id') ?? basicClientId(authorization) ?? '';
+    const requested = [...new Set(scope.split(' ').filter((part) => part !== ''))];
+    this.admit(clientId, requested);
+    try {
+      this.check(clientId, requested);
+    } catch (error) {
+      if (!(error instanceof errors.InvalidScope)) throw error;
+      return { error: 'invalid_scope', error_description: (error as { error_description?: string }).error_description ?? error.message };
+    }
+    return undefined;
+  }
+
+  /**
    * In front of the engine's authorization endpoint: fills the `scope` of a request that has none (RFC 6749 §3.3
    * lets the server pick) with the client's declared scopes, else {@link NO_SCOPE} (no `openid`: OpenID
    * artefacts come only when asked for), and admits an open client's scopes before the engine filters them.
@@ -138,6 +159,20 @@ export class ScopePolicy {
       }
       return next();
     };
+  }
+}
+
+/** The client id of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1: form-encoded before base64). */
+function basicClientId(authorization: string | undefined): string | undefined {
+  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (match === null) return undefined;
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return undefined;
+  try {
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+  } catch {
+    return undefined;
   }
 }
 

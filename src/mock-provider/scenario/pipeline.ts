@@ -51,6 +51,13 @@ export interface ScenarioLayer {
   maxGrants?: number;
   /** Called once the engine has answered, before the answer leaves (writes pending state). */
   settle?: () => void;
+  /**
+   * Token requests without client authentication: the form with the client's credentials added when the request
+   * itself identifies its client (a JWT bearer assertion's `iss`, see `engine/grants.ts`), else undefined.
+   */
+  identifyClient?: (form: URLSearchParams, authorization: string | undefined) => URLSearchParams | undefined;
+  /** The scope rules for a token request that asks for scopes itself: an OAuth error to answer, else undefined. */
+  tokenScopes?: (form: URLSearchParams, authorization: string | undefined) => { error: string; error_description: string } | undefined;
 }
 
 export function endpointOf(path: string): EndpointName | 'other' {
@@ -124,6 +131,17 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
         if (normalized !== undefined) {
           req.headers = normalized.headers;
           body = normalized.body;
+        }
+      }
+      if (endpoint === 'token' && layer.identifyClient !== undefined && isForm(header(req.headers['content-type']))) {
+        const identified = layer.identifyClient(new URLSearchParams(body.toString('utf8')), header(req.headers.authorization));
+        if (identified !== undefined) body = Buffer.from(identified.toString());
+      }
+      if (endpoint === 'token' && layer.tokenScopes !== undefined && isForm(header(req.headers['content-type']))) {
+        const refused = layer.tokenScopes(new URLSearchParams(body.toString('utf8')), header(req.headers.authorization));
+        if (refused !== undefined) {
+          send(ctx, jsonAnswer(400, refused));
+          return;
         }
       }
       if (body.length > 0 && body !== known) replayRequestBody(req, body);
@@ -239,6 +257,10 @@ function engineRequest(layer: ScenarioLayer, ctx: KoaContext, body: Buffer): Eng
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType.trim());
 }
 
 function isJson(contentType: string | undefined): boolean {

@@ -7,6 +7,9 @@ import type { TokenInfo } from '../resource/bearer.js';
 /** Seconds an expired-by-control token stays known, so the resource can say "expired" rather than "unknown". */
 const EXPIRED_GRACE_SECONDS = 300;
 
+/** The engine's models of access tokens: user tokens, and client_credentials tokens (stored apart by oidc-provider). */
+const ACCESS_TOKEN_MODELS = ['AccessToken', 'ClientCredentials'] as const;
+
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /**
@@ -47,11 +50,13 @@ export class TokenControls {
     this.onChange?.();
   }
 
-  /** Marks every access token of this provider expired now. */
+  /** Marks every access token of this provider expired now: user tokens and client_credentials tokens alike. */
   expireAccessTokens(): void {
     const now = nowSeconds();
-    for (const { key, payload } of this.#store.list('AccessToken')) {
-      this.#store.set('AccessToken', key, { ...payload, exp: Math.min(payload.exp ?? now, now) }, EXPIRED_GRACE_SECONDS);
+    for (const model of ACCESS_TOKEN_MODELS) {
+      for (const { key, payload } of this.#store.list(model)) {
+        this.#store.set(model, key, { ...payload, exp: Math.min(payload.exp ?? now, now) }, EXPIRED_GRACE_SECONDS);
+      }
     }
     for (const [id, expiresAt] of this.jwtAccessTokens) this.jwtAccessTokens.set(id, Math.min(expiresAt, now * 1000));
     this.onChange?.();
@@ -65,10 +70,11 @@ export class TokenControls {
   /** What this provider knows about an access token (opaque or JWT), or undefined. Never throws on garbage input. */
   async lookupAccessToken(token: string): Promise<TokenInfo | undefined> {
     if (token.split('.').length === 3) return this.#lookupJwt(token);
-    const payload = this.#store.get(`AccessToken:${token}`);
+    const payload = this.#store.get(`AccessToken:${token}`) ?? this.#store.get(`ClientCredentials:${token}`);
     if (payload === undefined) return undefined;
     return {
-      accountId: String(payload.accountId),
+      // A client_credentials token has no user: its subject is the client.
+      accountId: String(payload.accountId ?? payload.clientId),
       clientId: String(payload.clientId),
       scopes: grantedScopes(payload.scope),
       expiresAt: typeof payload.exp === 'number' ? payload.exp : 0,

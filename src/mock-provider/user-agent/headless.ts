@@ -4,6 +4,7 @@ import { TestkitError } from '../../shared/errors.js';
 import { createPkce } from '../../shared/pkce.js';
 import { buildTokenRequest } from '../../shared/token-request.js';
 import { redirectUriAllowed } from '../engine/clients.js';
+import { JWT_BEARER_GRANT_TYPE, signAssertion } from '../engine/assertions.js';
 import type { AuthorizeOptions, AuthorizeResult, GetTokensOptions, MockClient, MockUser, TokenResponse } from '../types.js';
 import { createUserAgent } from './user-agent.js';
 
@@ -88,17 +89,24 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
  */
 export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = {}): Promise<TokenResponse> {
   const client = pickClient(deps, options.clientId);
-  const { code, redirectUri, codeVerifier } = await authorize(deps, options);
+  const grantType = options.grantType ?? 'authorization_code';
+  let fields: Record<string, string | undefined>;
+  if (grantType === 'authorization_code') {
+    const { code, redirectUri, codeVerifier } = await authorize(deps, options);
+    fields = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier };
+  } else if (grantType === 'client_credentials' || grantType === 'password' || grantType === 'jwt-bearer') {
+    fields = { ...(await directGrantFields(deps, client, grantType, options)), ...(options.scope === undefined ? {} : { scope: options.scope }) };
+  } else {
+    throw new TestkitError(
+      'MOCK_PROVIDER',
+      `getTokens() got an unknown grantType ${JSON.stringify(grantType)}; use authorization_code, client_credentials, password or jwt-bearer.`,
+    );
+  }
   const auth =
     client.tokenEndpointAuthMethod === 'client_secret_basic' || client.tokenEndpointAuthMethod === 'client_secret_post'
       ? client.tokenEndpointAuthMethod
       : 'none';
-  const { headers, body } = buildTokenRequest({
-    fields: { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier },
-    clientId: client.clientId,
-    clientSecret: client.clientSecret,
-    auth,
-  });
+  const { headers, body } = buildTokenRequest({ fields, clientId: client.clientId, clientSecret: client.clientSecret, auth });
   const response = await deps.fetch(deps.tokenUrl, { method: 'POST', headers, body });
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
@@ -111,11 +119,39 @@ export async function getTokens(deps: HeadlessDeps, options: GetTokensOptions = 
     const error = typeof json?.error === 'string' ? json.error : `HTTP ${response.status}`;
     throw new TestkitError(
       'MOCK_PROVIDER',
-      `The mock token endpoint refused the code exchange: ${error}. Check failNext() faults and quirks on this provider.`,
+      `The mock token endpoint refused the ${grantType === 'authorization_code' ? 'code exchange' : `${grantType} grant`}: ${error}${typeof json?.error_description === 'string' ? ` (${json.error_description})` : ''}. Check the client's grantTypes, failNext() faults and quirks on this provider.`,
       {
         details: { status: response.status, error },
       },
     );
   }
   return json as TokenResponse;
+}
+
+/** The token request fields of a grant without a browser step (the scope is added by the caller). */
+async function directGrantFields(
+  deps: HeadlessDeps,
+  client: MockClient,
+  grantType: 'client_credentials' | 'password' | 'jwt-bearer',
+  options: GetTokensOptions,
+): Promise<Record<string, string>> {
+  if (grantType === 'client_credentials') return { grant_type: 'client_credentials' };
+  if (grantType === 'password') {
+    const username = options.username ?? options.user ?? deps.users()[0]?.id;
+    if (username === undefined) throw new TestkitError('MOCK_PROVIDER', 'getTokens({ grantType: "password" }) needs a username: this provider has no user.');
+    const password = options.password ?? deps.users().find((user) => user.id === username)?.password ?? 'password';
+    return { grant_type: 'password', username, password };
+  }
+  if (options.assertion !== undefined) return { grant_type: JWT_BEARER_GRANT_TYPE, assertion: options.assertion };
+  if (options.privateKey === undefined) {
+    throw new TestkitError('MOCK_PROVIDER', 'getTokens({ grantType: "jwt-bearer" }) needs an assertion, or a privateKey (PEM) to sign one with.');
+  }
+  const subject = options.user ?? deps.users()[0]?.id;
+  const assertion = await signAssertion({
+    privateKey: options.privateKey,
+    issuer: client.jwtBearer?.issuer ?? client.clientId,
+    audience: deps.tokenUrl,
+    ...(subject === undefined ? {} : { subject }),
+  });
+  return { grant_type: JWT_BEARER_GRANT_TYPE, assertion };
 }
