@@ -37,7 +37,7 @@ import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
 import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type { MockProvider, MockClient, MockProviderOptions, MockUser } from './types.js';
+import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -50,6 +50,10 @@ export interface MockProviderInternals {
   store: MemoryStore;
   /** Registered close hooks run by `close()` (the listener). */
   onClose(hook: () => Promise<void>): void;
+  /** What the inspector page shows beyond the handle (`control/`). */
+  inspect: { queuedFaults(): number; jwtAccessTokens(): ReadonlyMap<string, number> };
+  /** Sets `provider.control` (the listener, once its control API is up). */
+  setControl(control: MockProviderControl): void;
 }
 
 /**
@@ -69,10 +73,10 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   const clients: MockClient[] = (
     options.clients ?? [{ clientId: DEFAULT_CLIENT_ID, clientSecret: DEFAULT_CLIENT_SECRET, redirectUris: [...DEFAULT_REDIRECT_URIS] }]
   ).map((client, index) => normalizeClient(client, `clients[${index}]`));
-  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => {
-    if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
-    return { id: user.id, claims: { ...(user.claims ?? {}) } };
-  });
+  const users: MockUser[] = (options.users ?? DEFAULT_USERS).map((user, index) => normalizeUser(user, `users[${index}]`));
+  // What reset() goes back to.
+  const initialClients = clients.map(copyClient);
+  const initialUsers = users.map(copyUser);
   const scopes = new Set<string>([...DEFAULT_SCOPES, ...(options.scopes ?? []), ...clients.flatMap((client) => client.scopes)]);
 
   // A provider that omits refresh_token on refresh (Google) keeps the old one valid: it cannot also rotate.
@@ -196,7 +200,11 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     users: () => users,
   };
 
+  let control: MockProviderControl | undefined;
   const provider: MockProvider = {
+    get control() {
+      return control;
+    },
     issuer,
     authorizationUrl: `${issuer}${ROUTES.authorization}`,
     tokenUrl: `${issuer}${ROUTES.token}`,
@@ -217,6 +225,24 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       putClient(client);
       // A copy: the provider's own entry changes only through registerClient().
       return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
+    },
+    registerUser(input) {
+      const user = normalizeUser(input, 'user');
+      const index = users.findIndex((candidate) => candidate.id === user.id);
+      if (index === -1) users.push(user);
+      else users[index] = user;
+      return copyUser(user);
+    },
+    reset() {
+      layer.faults.clear();
+      layer.recorder.clear();
+      store.clear();
+      controls.jwtAccessTokens.clear();
+      clients.splice(0, clients.length, ...initialClients.map(copyClient));
+      users.splice(0, users.length, ...initialUsers.map(copyUser));
+      adHocUsers.length = 0;
+      for (const client of clients) putClient(client);
+      controls.onChange?.();
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
@@ -259,7 +285,32 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       return closing;
     },
   };
-  return { provider, callback: engineCallback, store, onClose: (hook) => closeHooks.push(hook) };
+  return {
+    provider,
+    callback: engineCallback,
+    store,
+    onClose: (hook) => closeHooks.push(hook),
+    inspect: { queuedFaults: () => layer.faults.size, jwtAccessTokens: () => controls.jwtAccessTokens },
+    setControl: (value) => {
+      control = value;
+    },
+  };
+}
+
+function normalizeUser(user: MockUserOptions, at: string): MockUser {
+  if (typeof user !== 'object' || user === null || typeof user.id !== 'string' || user.id === '')
+    throw new MockProviderOptionsError(`${at}.id`, 'A mock user needs a non-empty id.');
+  if (user.claims !== undefined && (typeof user.claims !== 'object' || user.claims === null || Array.isArray(user.claims)))
+    throw new MockProviderOptionsError(`${at}.claims`, `Mock user ${user.id} has claims that are not an object.`);
+  return { id: user.id, claims: { ...(user.claims ?? {}) } };
+}
+
+function copyClient(client: MockClient): MockClient {
+  return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes] };
+}
+
+function copyUser(user: MockUser): MockUser {
+  return { id: user.id, claims: { ...user.claims } };
 }
 
 function normalizeIssuer(input: string): string {
@@ -297,5 +348,11 @@ function positiveSeconds(name: string, value: number): number {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  */
 export async function createMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  if (options.control !== undefined && options.control !== false) {
+    throw new MockProviderOptionsError(
+      'control',
+      'control serves the control API over HTTP: use startMockProvider({ control: true }), or the handle itself in-process.',
+    );
+  }
   return (await createMockProviderInternals(options, options.issuer ?? DEFAULT_IN_PROCESS_ISSUER)).provider;
 }

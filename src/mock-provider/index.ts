@@ -6,6 +6,8 @@ export { createMockProvider } from './create-mock-provider.js';
 export { MockProviderOptionsError, isMockProviderOptionsError } from './options-error.js';
 export type { MockProvider, MockProviderEngine } from './types.js';
 export { startMockProvider } from './transport/http-listener.js';
+export { connectMockProvider } from './control/client.js';
+export type { ConnectMockProviderOptions, RemoteMockProvider } from './control/client.js';
 export { createUserAgent } from './user-agent/user-agent.js';
 export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent/user-agent.js';
 export type {
@@ -14,6 +16,7 @@ export type {
   GetTokensOptions,
   MockClient,
   MockClientOptions,
+  MockProviderControl,
   MockProviderOptions,
   MockUser,
   MockUserOptions,
@@ -39,5 +42,5 @@ export {
   DEFAULT_SCOPES,
   DEFAULT_USERS,
 } from './defaults.js';
-export { ROUTES } from './routes.js';
+export { CONTROL_PREFIX, ROUTES } from './routes.js';
 export type { RouteName } from './routes.js';
