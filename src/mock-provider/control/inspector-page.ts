@@ -44,10 +44,12 @@ const STYLE =
   '.bar button:hover{background:#eaeef2}.bar .danger{color:#cf222e}.bar .sep{width:1px;align-self:stretch;background:#d0d7de;margin:0 .25rem}' +
   'table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eaeef2;vertical-align:top}' +
   'th{color:#59636e;font-weight:600}td code,summary code{background:none;padding:0}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.grid section{margin:0}' +
-  '.req{border-bottom:1px solid #eaeef2;font-size:.9rem}.req summary{display:grid;grid-template-columns:7.5rem 4rem minmax(8rem,1fr) 3.5rem 10rem 9rem;gap:.5rem;padding:.3rem .25rem;cursor:pointer;list-style-position:inside}' +
+  '.req{border-bottom:1px solid #eaeef2;font-size:.9rem}.req summary{display:grid;grid-template-columns:9rem 4rem minmax(8rem,1fr) 3.5rem 10rem 9rem;gap:.5rem;padding:.3rem .25rem;cursor:pointer;list-style-position:inside}' +
   '.req summary:hover{background:#f6f8fa}.req[open] summary{background:#f6f8fa}.req .detail{padding:.25rem .5rem .75rem 1.5rem}.req h3{font-size:.8rem;color:#59636e;margin:.5rem 0 .2rem;text-transform:uppercase;letter-spacing:.04em}' +
   '.kv td:first-child{white-space:nowrap;color:#59636e;width:14rem}.kv td{font-family:ui-monospace,monospace;font-size:.8rem;word-break:break-all;padding:.15rem .5rem}' +
-  '.head{display:grid;grid-template-columns:7.5rem 4rem minmax(8rem,1fr) 3.5rem 10rem 9rem;gap:.5rem;padding:0 .25rem .3rem 1.25rem;color:#59636e;font-weight:600;font-size:.9rem;border-bottom:1px solid #d0d7de}' +
+  '.head{display:grid;grid-template-columns:9rem 4rem minmax(8rem,1fr) 3.5rem 10rem 9rem;gap:.5rem;padding:0 .25rem .3rem .25rem;color:#59636e;font-weight:600;font-size:.9rem;border-bottom:1px solid #d0d7de}' +
+  '.req summary>span{min-width:0;overflow-wrap:anywhere}.req summary>span:first-child{white-space:nowrap}.head>span:first-child{padding-left:1.1rem}td:first-child{white-space:nowrap}.req summary>span:first-child::before{content:"\\25B8\\00a0\\00a0";color:#59636e}.req[open] summary>span:first-child::before{content:"\\25BE\\00a0\\00a0"}' +
+  '.bar+.bar{margin-top:.6rem;padding-top:.6rem;border-top:1px solid #eaeef2}.bar .end{margin-left:auto}' +
   '.s2{color:#1a7f37}.s3{color:#0969da}.s4{color:#9a6700}.s5{color:#cf222e}.s0{color:#59636e}.muted{color:#59636e}.mono{font-family:ui-monospace,monospace}' +
   '.empty{color:#59636e;font-style:italic;margin:.25rem 0}@media (max-width:50rem){.grid{grid-template-columns:1fr}}';
 
@@ -56,6 +58,10 @@ const SCRIPT =
   "setInterval(async()=>{if(document.hidden)return;try{const r=await fetch(location.pathname,{credentials:'same-origin'});if(!r.ok)return;" +
   "const next=new DOMParser().parseFromString(await r.text(),'text/html').getElementById('live');const live=document.getElementById('live');if(!next||!live)return;" +
   "for(const d of live.querySelectorAll('details[open]')){const same=next.querySelector('#'+CSS.escape(d.id));if(same)same.open=true}live.replaceWith(next)}catch{}},2000);";
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 function time(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 23)}Z`;
@@ -170,19 +176,18 @@ export function renderInspectorPage(input: { internals: MockProviderInternals; c
   const jwts = [...internals.inspect.jwtAccessTokens().values()].filter((expiresAt) => expiresAt > now).length;
   const queued = internals.inspect.queuedFaults();
 
-  const faultForm = `<form method="post" action="${CONTROL_PREFIX}/fail-next">${csrfField(csrf)}<label class="muted" for="fault-endpoint">Next</label>
+  const faultForm = `<form method="post" action="${CONTROL_PREFIX}/fail-next">${csrfField(csrf)}<label class="muted" for="fault-endpoint">Queue a fault: the next request to</label>
 <select id="fault-endpoint" name="endpoint">${ENDPOINTS.map((name) => `<option value="${name}"${name === 'token' ? ' selected' : ''}>${name}</option>`).join('')}</select>
-<label class="muted" for="fault-kind">answers</label><select id="fault-kind" name="fault">${Object.entries(FAULT_PRESETS)
+<label class="muted" for="fault-kind">gets</label><select id="fault-kind" name="fault">${Object.entries(FAULT_PRESETS)
     .map(([value, preset]) => `<option value="${escapeHtml(value)}">${escapeHtml(preset.label)}</option>`)
     .join('')}</select><button type="submit" id="action-fail-next">Queue fault</button></form>`;
 
   const actions = `<section aria-label="Actions"><div class="bar">
 ${actionForm('expire-access-tokens', 'Expire access tokens', csrf)}
 ${actionForm('revoke-refresh-tokens', 'Revoke refresh tokens', csrf)}
-<span class="sep"></span>${faultForm}<span class="sep"></span>
-${actionForm('requests', 'Clear requests', csrf)}
-${actionForm('reset', 'Reset', csrf, '', 'danger')}
-</div></section>`;
+<span class="sep"></span>${actionForm('requests', 'Clear requests', csrf)}
+<span class="end">${actionForm('reset', 'Reset everything', csrf, '', 'danger')}</span>
+</div><div class="bar">${faultForm}</div></section>`;
 
   const shown = requests
     .map((request, index) => ({ request, index }))
@@ -231,7 +236,7 @@ ${actionForm('reset', 'Reset', csrf, '', 'danger')}
   const body = `<p class="sub">Issuer <code>${escapeHtml(provider.issuer)}</code> · secrets, codes and tokens are redacted · refreshes every 2 s</p>
 ${notice}${actions}
 <div id="live">
-<ul class="stats"><li>${requests.length} requests</li><li>${provider.clients.length} clients</li><li>${provider.users.length} users</li><li>${grants.length} live grants</li>${jwts === 0 ? '' : `<li>${jwts} live JWT access tokens</li>`}<li>${queued === Infinity ? 'endless' : queued} queued faults</li></ul>
+<ul class="stats"><li>${count(requests.length, 'request')}</li><li>${count(provider.clients.length, 'client')}</li><li>${count(provider.users.length, 'user')}</li><li>${count(grants.length, 'live grant')}</li>${jwts === 0 ? '' : `<li>${count(jwts, 'live JWT access token')}</li>`}<li>${queued === Infinity ? 'endless queued faults' : count(queued, 'queued fault')}</li></ul>
 <section><h2>Requests <span class="muted">(newest first${requests.length > SHOWN_REQUESTS ? `, last ${SHOWN_REQUESTS} of ${requests.length}` : ''})</span></h2>${requestList}</section>
 <section><h2>Live grants</h2>${grantTable}</section>
 <div class="grid"><section><h2>Clients</h2>${clients}</section><section><h2>Users</h2>${users}</section></div>
