@@ -36,5 +36,9 @@ test('the scenarios a connector must survive', async () => {
   expect(await (await refresh()).json()).toMatchObject({ error: 'invalid_grant' });
 
   expect(provider.requests.at(-1)).toMatchObject({ method: 'POST', endpoint: 'token', status: 400 }); // every request, secrets redacted
-  await provider.close();
+  provider.registerUser({ id: 'alice', claims: { email: 'alice@example.com' } }); // add a user at runtime
+  expect((await provider.getTokens({ user: 'alice' })).access_token).toBeTruthy();
+  provider.reset(); // back to the start clients and users: no grant, token, recording or queued fault
+  expect(provider.requests).toEqual([]);
+  await provider.close(); // over HTTP, requests in flight finish first (at most 10 s)
 });

@@ -270,8 +270,14 @@ export function buildProgram(): Command {
       nonEmpty('--user-password'),
     )
     .option('--client-public-key <file>', "PEM public key that verifies the client's jwt-bearer assertions", publicKeyFile)
-    .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
-    .addHelpText('after', `\nEnvironment (no MOCK_PROVIDER_* variables: every setting is a flag):\n${COMMON_ENVIRONMENT}`)
+    .option('--json', 'print the endpoints, client and control API as one JSON line on stdout once ready')
+    .option('--control-token <token>', 'token of the control API under <issuer>/_testkit/ (default: MOCK_PROVIDER_CONTROL_TOKEN, else random per start)')
+    .addHelpText(
+      'after',
+      `\nEnvironment:\n  MOCK_PROVIDER_CONTROL_TOKEN  the control API token, unless --control-token is given\n${COMMON_ENVIRONMENT}` +
+        '\nControl API (Authorization: Bearer <token>): GET /_testkit/health (no token), POST /_testkit/expire-access-tokens,\n' +
+        'revoke-refresh-tokens, fail-next, clients, users, tokens, reset; GET|DELETE /_testkit/requests; the inspector page at /_testkit/.\n',
+    )
     .action(async (options) => {
       const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');
       process.exitCode = await runMockProviderCommand(options);

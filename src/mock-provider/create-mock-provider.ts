@@ -40,7 +40,7 @@ import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
 import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type { MockProvider, MockClient, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
+import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -53,6 +53,10 @@ export interface MockProviderInternals {
   store: MemoryStore;
   /** Registered close hooks run by `close()` (the listener). */
   onClose(hook: () => Promise<void>): void;
+  /** What the inspector page shows beyond the handle (`control/`). */
+  inspect: { queuedFaults(): number; jwtAccessTokens(): ReadonlyMap<string, number> };
+  /** Sets `provider.control` (the listener, once its control API is up). */
+  setControl(control: MockProviderControl): void;
 }
 
 /**
@@ -79,16 +83,10 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       },
     ]
   ).map((client, index) => normalizeClient(client, `clients[${index}]`));
-  const users: MockUser[] = ((options.users ?? DEFAULT_USERS) as readonly MockUserOptions[]).map((user, index) => {
-    if (typeof user.id !== 'string' || user.id === '') throw new MockProviderOptionsError(`users[${index}].id`, 'A mock user needs a non-empty id.');
-    if (user.password !== undefined && (typeof user.password !== 'string' || user.password === '')) {
-      throw new MockProviderOptionsError(
-        `users[${index}].password`,
-        'A mock user password must be a non-empty string, or left out (any password is then accepted).',
-      );
-    }
-    return { id: user.id, claims: { ...(user.claims ?? {}) }, ...(user.password === undefined ? {} : { password: user.password }) };
-  });
+  const users: MockUser[] = ((options.users ?? DEFAULT_USERS) as readonly MockUserOptions[]).map((user, index) => normalizeUser(user, `users[${index}]`));
+  // What reset() goes back to.
+  const initialClients = clients.map(copyClient);
+  const initialUsers = users.map(copyUser);
   for (const [index, scope] of (options.scopes ?? []).entries()) {
     if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))
       throw new MockProviderOptionsError(`scopes[${index}]`, `Invalid scope ${JSON.stringify(scope)} (RFC 6749 §3.3).`);
@@ -235,7 +233,11 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     users: () => users,
   };
 
+  let control: MockProviderControl | undefined;
   const provider: MockProvider = {
+    get control() {
+      return control;
+    },
     issuer,
     authorizationUrl: `${issuer}${ROUTES.authorization}`,
     tokenUrl: `${issuer}${ROUTES.token}`,
@@ -256,6 +258,24 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       putClient(client);
       // A copy: the provider's own entry changes only through registerClient().
       return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes], grantTypes: [...client.grantTypes] };
+    },
+    registerUser(input) {
+      const user = normalizeUser(input, 'user');
+      const index = users.findIndex((candidate) => candidate.id === user.id);
+      if (index === -1) users.push(user);
+      else users[index] = user;
+      return copyUser(user);
+    },
+    reset() {
+      layer.faults.clear();
+      layer.recorder.clear();
+      store.clear();
+      controls.jwtAccessTokens.clear();
+      clients.splice(0, clients.length, ...initialClients.map(copyClient));
+      users.splice(0, users.length, ...initialUsers.map(copyUser));
+      adHocUsers.length = 0;
+      for (const client of clients) putClient(client);
+      controls.onChange?.();
     },
     getTokens: (tokenOptions) => getTokens(headless, tokenOptions),
     authorize: (authorizeOptions) => authorize(headless, authorizeOptions),
@@ -298,7 +318,35 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       return closing;
     },
   };
-  return { provider, callback: engineCallback, store, onClose: (hook) => closeHooks.push(hook) };
+  return {
+    provider,
+    callback: engineCallback,
+    store,
+    onClose: (hook) => closeHooks.push(hook),
+    inspect: { queuedFaults: () => layer.faults.size, jwtAccessTokens: () => controls.jwtAccessTokens },
+    setControl: (value) => {
+      control = value;
+    },
+  };
+}
+
+function normalizeUser(user: MockUserOptions, at: string): MockUser {
+  if (typeof user !== 'object' || user === null || typeof user.id !== 'string' || user.id === '')
+    throw new MockProviderOptionsError(`${at}.id`, 'A mock user needs a non-empty id.');
+  if (user.claims !== undefined && (typeof user.claims !== 'object' || user.claims === null || Array.isArray(user.claims)))
+    throw new MockProviderOptionsError(`${at}.claims`, `Mock user ${user.id} has claims that are not an object.`);
+  if (user.password !== undefined && (typeof user.password !== 'string' || user.password === '')) {
+    throw new MockProviderOptionsError(`${at}.password`, 'A mock user password must be a non-empty string, or left out (any password is then accepted).');
+  }
+  return { id: user.id, claims: { ...(user.claims ?? {}) }, ...(user.password === undefined ? {} : { password: user.password }) };
+}
+
+function copyClient(client: MockClient): MockClient {
+  return { ...client, redirectUris: [...client.redirectUris], scopes: [...client.scopes], grantTypes: [...client.grantTypes] };
+}
+
+function copyUser(user: MockUser): MockUser {
+  return { id: user.id, claims: { ...user.claims }, ...(user.password === undefined ? {} : { password: user.password }) };
 }
 
 function normalizeIssuer(input: string): string {
@@ -336,5 +384,11 @@ function positiveSeconds(name: string, value: number): number {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  */
 export async function createMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
+  if (options.control !== undefined && options.control !== false) {
+    throw new MockProviderOptionsError(
+      'control',
+      'control serves the control API over HTTP: use startMockProvider({ control: true }), or the handle itself in-process.',
+    );
+  }
   return (await createMockProviderInternals(options, options.issuer ?? DEFAULT_IN_PROCESS_ISSUER)).provider;
 }

@@ -10,6 +10,8 @@ export { mockGrantSetup } from './grant-setup.js';
 export type { MockGrantSetup, MockGrantSetupInput } from './grant-setup.js';
 export { JWT_BEARER_GRANT_TYPE, publicKeyOf, signAssertion } from './engine/assertions.js';
 export { GRANT_TYPES } from './engine/clients.js';
+export { connectMockProvider } from './control/client.js';
+export type { ConnectMockProviderOptions, RemoteMockProvider } from './control/client.js';
 export { createUserAgent } from './user-agent/user-agent.js';
 export type { NavigateOptions, NavigateResult, UserAgent } from './user-agent/user-agent.js';
 export type {
@@ -21,6 +23,7 @@ export type {
   MockClientOptions,
   MockGrantType,
   MockJwks,
+  MockProviderControl,
   MockProviderOptions,
   MockUser,
   MockUserOptions,
@@ -46,5 +49,5 @@ export {
   DEFAULT_SCOPES,
   DEFAULT_USERS,
 } from './defaults.js';
-export { ROUTES } from './routes.js';
+export { CONTROL_PREFIX, ROUTES } from './routes.js';
 export type { RouteName } from './routes.js';

@@ -25,6 +25,12 @@ export type RouteName = keyof typeof ROUTES;
 /** Prefix of the login and consent interaction routes (`/interaction/:uid[/login|/confirm|/abort]`). */
 export const INTERACTION_PREFIX = '/interaction/';
 
+/**
+ * Prefix of the control API and the inspector page (`control/`), served by the HTTP listener beside the engine
+ * when `control` is on: never an engine path, never in discovery, never recorded as a provider request.
+ */
+export const CONTROL_PREFIX = '/_testkit';
+
 /** oidc-provider's `routes` configuration for the engine endpoints of {@link ROUTES} (the resource is ours). */
 export const ENGINE_ROUTES = {
   authorization: ROUTES.authorization,

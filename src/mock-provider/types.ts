@@ -127,6 +127,20 @@ export interface MockProviderOptions {
   host?: string;
   /** Called by `startMockProvider`'s listener once each response is sent (a request log). The path has no query. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * `startMockProvider` only: serve the control API and the inspector page under `{issuer}/_testkit/` (see
+   * `control/`), guarded by a bearer token: `true` for a random one, or `{ token }` to choose it. Off by default;
+   * `integration-cli mock-provider` always turns it on. `createMockProvider` refuses it (use the handle instead).
+   */
+  control?: boolean | { token?: string };
+}
+
+/** Where the control API of a started provider listens, and the token it wants (`startMockProvider({ control: true })`). */
+export interface MockProviderControl {
+  /** `issuer + '/_testkit/'`: the control API's base and the inspector page. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>`, or once as `?token=` to the inspector page. */
+  token: string;
 }
 
 /** Raw token endpoint JSON, as a connector receives it. */
@@ -215,6 +229,13 @@ export interface MockProvider {
   fetch: typeof fetch;
   /** Adds or replaces a client at runtime. Throws `MOCK_PROVIDER` on an invalid declaration. */
   registerClient(client: MockClientOptions): MockClient;
+  /** Adds or replaces a user at runtime. Throws {@link MockProviderOptionsError} on an invalid declaration. */
+  registerUser(user: MockUserOptions): MockUser;
+  /**
+   * Back to how the provider started: the clients and users of its options only, no grant, token, code or session,
+   * no recorded request, no queued fault (a pending `delayMs` ends at once).
+   */
+  reset(): void;
   /** Authorization code flow, headless, or the grant `grantType` names. Throws `MOCK_PROVIDER` when the provider refuses. */
   getTokens(options?: GetTokensOptions): Promise<TokenResponse>;
   /** The authorization step alone: a code ready to exchange, with its PKCE verifier. */
@@ -254,6 +275,8 @@ export interface MockProvider {
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
    */
   verifyBearer(input: Request | string | undefined, options?: WithBearerOptions): Promise<BearerVerdict>;
+  /** The control API of a provider started with `control` (see {@link MockProviderOptions.control}); else undefined. */
+  readonly control: MockProviderControl | undefined;
   /** The raw oidc-provider instance: an escape hatch, not a stable API (see `MockProviderEngine`). */
   engine: MockProviderEngine;
   /**

@@ -29,25 +29,34 @@ const STYLE =
   'button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit;cursor:pointer}.error{color:#a00;border:1px solid #a00;padding:.5rem}' +
   'code{background:#eee;padding:0 .2em}.actions{display:flex;gap:.75rem}.actions form{margin:0}';
 
+/** Extras for a page that needs more than the shared look (the mock provider's inspector). */
+export interface HtmlPageExtras {
+  /** CSS appended after the shared style (so it can override it). */
+  style?: string;
+  /** An inline script, allowed by its CSP nonce. */
+  script?: { nonce: string; code: string };
+}
+
 /**
  * A complete page. `bodyHtml` must already be escaped; `title` is escaped here.
  *
  * @example
  * renderHtmlPage('Authorization complete', '<p>You can close this tab.</p>')
  */
-export function renderHtmlPage(title: string, bodyHtml: string): string {
+export function renderHtmlPage(title: string, bodyHtml: string, extras: HtmlPageExtras = {}): string {
+  const script = extras.script === undefined ? '' : `<script nonce="${escapeHtml(extras.script.nonce)}">${extras.script.code}</script>\n`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${extras.style ?? ''}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
 ${bodyHtml}
-</body>
+${script}</body>
 </html>
 `;
 }

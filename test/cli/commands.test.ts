@@ -34,7 +34,7 @@ describe('integration-cli oauth2 --help', () => {
 const COMMAND_ENVIRONMENT: Record<string, string[]> = {
   oauth2: ['OAUTH2_PORT', 'NGROK_AUTHTOKEN', 'NGROK_DOMAIN', 'OAUTH2_TESTKIT_CACHE_DIR', 'XDG_CACHE_HOME', 'DEBUG', 'CI'],
   'oauth2 check': ['DEBUG', 'CI'],
-  'mock-provider': ['DEBUG', 'CI'],
+  'mock-provider': ['MOCK_PROVIDER_CONTROL_TOKEN', 'DEBUG', 'CI'],
   relay: ['NGROK_DOMAIN', 'DEBUG', 'CI'],
 };
 

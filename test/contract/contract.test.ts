@@ -1,12 +1,12 @@
 /**
- * One OAuth contract, four transports. Every scenario talks to the provider with plain global `fetch` (and a
+ * One OAuth contract, five transports (and the scenario controls in-process or over the control API). Every scenario talks to the provider with plain global `fetch` (and a
  * cookie-keeping user agent on global `fetch` for the authorization step), so HTTP, msw and nock are each really
  * exercised, and must all give the same answers.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUserAgent, type MockProvider, type MockProviderOptions, publicKeyOf, signAssertion } from '../../src/mock-provider/index.js';
-import { transports } from './transports.js';
+import { type Controls, transports } from './transports.js';
 
 const CLIENT = { id: 'mock-client', secret: 'mock-secret', redirectUri: 'http://127.0.0.1/callback' };
 
@@ -139,15 +139,15 @@ async function introspect(provider: MockProvider, token: string): Promise<Answer
 interface Scenario {
   name: string;
   options?: MockProviderOptions;
-  run(provider: MockProvider): Promise<void>;
+  run(provider: MockProvider, ctl: Controls): Promise<void>;
 }
 
 const scenarios: Scenario[] = [
   {
     name: 'exchanges a code for tokens that the resource accepts, each request handled exactly once',
-    async run(provider) {
+    async run(provider, ctl) {
       const grant = await authorize(provider);
-      provider.clearRequests();
+      await ctl.clearRequests();
       const response = await exchange(provider, grant);
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -156,7 +156,10 @@ const scenarios: Scenario[] = [
       const me = await resource(provider, String(body.access_token));
       expect(me.status).toBe(200);
       expect(me.json()).toMatchObject({ sub: 'mock-user', email: 'mock-user@example.com' });
-      expect(provider.requests.map((request) => `${request.method} ${request.endpoint} ${request.status}`)).toEqual(['POST token 200', 'GET resource 200']);
+      expect((await ctl.requests()).map((request) => `${request.method} ${request.endpoint} ${request.status}`)).toEqual([
+        'POST token 200',
+        'GET resource 200',
+      ]);
     },
   },
   {
@@ -232,9 +235,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'answers an expired access token at the resource with 401 invalid_token',
-    async run(provider) {
+    async run(provider, ctl) {
       const issued = await tokens(provider);
-      await provider.expireAccessTokens();
+      await ctl.expireAccessTokens();
       const me = await resource(provider, issued.access);
       expect(me.status).toBe(401);
       expect(me.headers.get('www-authenticate')).toMatch(INVALID_TOKEN);
@@ -243,17 +246,17 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'refuses a revoked refresh token with invalid_grant',
-    async run(provider) {
+    async run(provider, ctl) {
       const issued = await tokens(provider);
-      await provider.revokeRefreshTokens();
+      await ctl.revokeRefreshTokens();
       expectOAuthError(await refresh(provider, issued.refresh), 400, 'invalid_grant');
     },
   },
   {
     name: 'serves a queued OAuth error fault once, then answers normally',
-    async run(provider) {
+    async run(provider, ctl) {
       const issued = await tokens(provider);
-      provider.failNext('token', { error: 'invalid_grant', errorDescription: 'Grant revoked upstream' });
+      await ctl.failNext('token', { error: 'invalid_grant', errorDescription: 'Grant revoked upstream' });
       const faulted = await refresh(provider, issued.refresh);
       expectOAuthError(faulted, 400, 'invalid_grant');
       expect(faulted.json().error_description).toBe('Grant revoked upstream');
@@ -263,9 +266,9 @@ const scenarios: Scenario[] = [
   ...[500, 503].map(
     (status): Scenario => ({
       name: `serves a ${status} fault with a plain text body`,
-      async run(provider) {
+      async run(provider, ctl) {
         const issued = await tokens(provider);
-        provider.failNext('token', status);
+        await ctl.failNext('token', status);
         const faulted = await refresh(provider, issued.refresh);
         expect(faulted.status).toBe(status);
         expect(faulted.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -275,9 +278,9 @@ const scenarios: Scenario[] = [
   ),
   {
     name: 'serves a 429 fault with Retry-After',
-    async run(provider) {
+    async run(provider, ctl) {
       const issued = await tokens(provider);
-      provider.failNext('resource', { status: 429, retryAfter: 30 });
+      await ctl.failNext('resource', { status: 429, retryAfter: 30 });
       const limited = await resource(provider, issued.access);
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('30');
@@ -287,10 +290,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'holds a delayed answer until fake timers pass the delay',
-    async run(provider) {
+    async run(provider, ctl) {
       const issued = await tokens(provider);
-      provider.failNext('token', { delayMs: 5000 });
-      provider.clearRequests();
+      await ctl.failNext('token', { delayMs: 5000 });
+      await ctl.clearRequests();
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       try {
         let settled = false;
@@ -300,12 +303,12 @@ const scenarios: Scenario[] = [
         const ticks = async (count: number): Promise<void> => {
           for (let i = 0; i < count; i += 1) await new Promise((resolve) => setImmediate(resolve));
         };
-        for (let i = 0; i < 200 && provider.requests.length === 0; i += 1) await ticks(1);
-        expect(provider.requests).toHaveLength(1);
+        for (let i = 0; i < 200 && (await ctl.requests()).length === 0; i += 1) await ticks(1);
+        expect(await ctl.requests()).toHaveLength(1);
         await vi.advanceTimersByTimeAsync(4999);
         await ticks(20);
         expect(settled).toBe(false);
-        expect(provider.requests[0]?.status).toBeUndefined();
+        expect((await ctl.requests())[0]?.status).toBeUndefined();
         await vi.advanceTimersByTimeAsync(1);
         const response = await pending;
         expect(response.status).toBe(200);
@@ -317,9 +320,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'serves a malformed HTML 200 that no JSON parser accepts',
-    async run(provider) {
+    async run(provider, ctl) {
       const grant = await authorize(provider);
-      provider.failNext('token', { malformed: 'html' });
+      await ctl.failNext('token', { malformed: 'html' });
       const response = await exchange(provider, grant);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -328,9 +331,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'serves truncated JSON with a JSON content type',
-    async run(provider) {
+    async run(provider, ctl) {
       const grant = await authorize(provider);
-      provider.failNext('token', { malformed: 'truncated-json' });
+      await ctl.failNext('token', { malformed: 'truncated-json' });
       const response = await exchange(provider, grant);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -497,9 +500,9 @@ for (const transport of transports) {
 
     it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, scenario) => {
       provider = await transport.serve(scenario.options ?? {});
-      if (transport.name === 'http') expect(provider.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      if (transport.name.startsWith('http')) expect(provider.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       else expect(provider.issuer).toBe('https://mock-provider.test');
-      await scenario.run(provider);
+      await scenario.run(provider, transport.controls(provider));
     });
   });
 }

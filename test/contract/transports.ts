@@ -5,11 +5,42 @@
  * (never interleaved) keeps them apart.
  */
 import { setupServer, type SetupServer } from 'msw/node';
-import { createMockProvider, startMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
+import {
+  connectMockProvider,
+  createMockProvider,
+  startMockProvider,
+  type Endpoint,
+  type FaultSpec,
+  type MockProvider,
+  type MockProviderOptions,
+  type RecordedRequest,
+} from '../../src/mock-provider/index.js';
 import { mockProviderHandlers } from '../../src/msw/index.js';
 
+/** The scenario controls a contract scenario uses: the handle's own, or the same over the control API. */
+export interface Controls {
+  failNext(endpoint: Endpoint, fault: FaultSpec): Promise<void>;
+  expireAccessTokens(): Promise<void>;
+  revokeRefreshTokens(): Promise<void>;
+  requests(): Promise<readonly RecordedRequest[]>;
+  clearRequests(): Promise<void>;
+}
+
+/** The in-process handle's controls. */
+function handleControls(provider: MockProvider): Controls {
+  return {
+    failNext: async (endpoint, fault) => provider.failNext(endpoint, fault),
+    expireAccessTokens: () => provider.expireAccessTokens(),
+    revokeRefreshTokens: () => provider.revokeRefreshTokens(),
+    requests: async () => provider.requests,
+    clearRequests: async () => provider.clearRequests(),
+  };
+}
+
 export interface Transport {
-  name: 'http' | 'in-process' | 'msw' | 'nock' | 'undici';
+  name: 'http' | 'in-process' | 'msw' | 'nock' | 'undici' | 'http+control';
+  /** The scenario controls for a provider this transport serves. */
+  controls(provider: MockProvider): Controls;
   /** Once before the transport's scenarios. */
   setup(): Promise<void>;
   /** A fresh provider served by this transport; the client reaches it with plain global `fetch`. */
@@ -23,6 +54,7 @@ export interface Transport {
 /** `startMockProvider` on 127.0.0.1: real sockets, the issuer is `http://127.0.0.1:<port>`. */
 export const httpTransport: Transport = {
   name: 'http',
+  controls: handleControls,
   async setup() {},
   serve: (options) => startMockProvider(options),
   release: (provider) => provider.close(),
@@ -38,6 +70,7 @@ let realFetch: typeof fetch | undefined;
  */
 export const inProcessTransport: Transport = {
   name: 'in-process',
+  controls: handleControls,
   async setup() {
     realFetch = globalThis.fetch;
   },
@@ -66,6 +99,7 @@ let server: SetupServer | undefined;
 /** `createMockProvider` (`https://mock-provider.test`) answered by `mockProviderHandlers` on an msw server. */
 export const mswTransport: Transport = {
   name: 'msw',
+  controls: handleControls,
   async setup() {
     server = setupServer();
     server.listen({ onUnhandledFrame: 'error' });
@@ -94,6 +128,7 @@ let nockModule: Nock | undefined;
  */
 export const nockTransport: Transport = {
   name: 'nock',
+  controls: handleControls,
   async setup() {
     const nock = (await import('nock')).default;
     if (!nock.isActive()) nock.activate();
@@ -122,6 +157,7 @@ let interception: { restore(): void } | undefined;
 /** `createMockProvider` answered by `oauth2-testkit/undici`'s `interceptMockProvider` at Node's global dispatcher; nothing else reachable. */
 export const undiciTransport: Transport = {
   name: 'undici',
+  controls: handleControls,
   async setup() {},
   async serve(options) {
     const { interceptMockProvider } = await import('../../src/undici/index.js');
@@ -137,5 +173,21 @@ export const undiciTransport: Transport = {
   async teardown() {},
 };
 
+/**
+ * `startMockProvider({ control: true })` driven only through `connectMockProvider`: every scenario control goes
+ * over the control API, as a test beside `integration-cli mock-provider` in another process would.
+ */
+export const remoteControlTransport: Transport = {
+  name: 'http+control',
+  controls(provider) {
+    if (provider.control === undefined) throw new Error('the provider was started without control');
+    return connectMockProvider(provider.issuer, { controlToken: provider.control.token });
+  },
+  async setup() {},
+  serve: (options) => startMockProvider({ ...options, control: true }),
+  release: (provider) => provider.close(),
+  async teardown() {},
+};
+
 /** In the order the suite runs them: nock last, since it is the one that patches on import. */
-export const transports: readonly Transport[] = [httpTransport, inProcessTransport, mswTransport, undiciTransport, nockTransport];
+export const transports: readonly Transport[] = [httpTransport, remoteControlTransport, inProcessTransport, mswTransport, undiciTransport, nockTransport];

@@ -62,11 +62,13 @@ describe('close() with a delayed answer pending', () => {
     );
     for (let i = 0; i < 200 && provider.requests.length === 0; i += 1) await tick();
     expect(provider.requests).toHaveLength(1);
-    expect(vi.getTimerCount()).toBe(1);
+    // The delay's timer (after an HTTP test, the fetch client may hold one of its own: not the provider's).
+    const during = vi.getTimerCount();
+    expect(during).toBeGreaterThanOrEqual(1);
 
     await provider.close();
-    expect(vi.getTimerCount()).toBe(0);
-    // In-process, the engine answers at once; over HTTP, close() has closed the connection.
-    expect(await pending).toBe(transport === 'http' ? 'connection closed' : 200);
+    expect(vi.getTimerCount()).toBe(during - 1);
+    // The engine answers at once; over HTTP too, close() lets the request in flight finish before it closes the connection.
+    expect(await pending).toBe(200);
   });
 });

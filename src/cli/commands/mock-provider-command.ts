@@ -27,6 +27,8 @@ export interface MockProviderCommandOptions {
   json?: boolean;
   publicUrl?: string;
   quiet?: boolean;
+  /** The control API's token (else `MOCK_PROVIDER_CONTROL_TOKEN`, else random per start). */
+  controlToken?: string;
 }
 
 /** Addresses that listen on every interface: not one a client can use as the issuer. */
@@ -49,7 +51,13 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
         `--host ${options.host} listens on every interface, but the issuer stays on 127.0.0.1: clients on other hosts or in containers need --public-url (for example --public-url http://mock-provider:${options.port}).`,
       );
     }
+    const controlToken = options.controlToken ?? (process.env.MOCK_PROVIDER_CONTROL_TOKEN || undefined);
+    if (controlToken !== undefined && !/^[\x21-\x7E]{1,512}$/.test(controlToken)) {
+      const source = options.controlToken === undefined ? 'MOCK_PROVIDER_CONTROL_TOKEN' : '--control-token';
+      throw new TestkitError('USAGE', `${source} must be 1 to 512 visible ASCII characters without spaces.`);
+    }
     const provider = await startMockProvider({
+      control: controlToken === undefined ? true : { token: controlToken },
       port: options.port,
       host: options.host,
       ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
@@ -86,15 +94,25 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       introspectionUrl: provider.introspectionUrl,
       jwksUrl: provider.jwksUrl,
     };
+    const control = provider.control as { url: string; token: string };
     if (options.json) {
-      writeJson({ ok: true, ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret, grantTypes: provider.clients[0]?.grantTypes ?? [] });
+      writeJson({
+        ok: true,
+        ...endpoints,
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        grantTypes: provider.clients[0]?.grantTypes ?? [],
+        controlUrl: control.url,
+        controlToken: control.token,
+      });
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
     reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
     reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
     reporter.info(`${'grant types'.padEnd(17)} ${provider.clients[0]?.grantTypes.join(' ') ?? ''}`);
     reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
-    reporter.info(`Mock provider ready on ${provider.issuer} (Ctrl-C to stop)`);
+    reporter.info(`${'inspector'.padEnd(17)} ${control.url}?token=${encodeURIComponent(control.token)}`);
+    reporter.info(`Mock provider ready on ${provider.issuer}; control API ${control.url} token ${control.token} (Ctrl-C or SIGTERM to stop)`);
     await untilInterrupted();
     await provider.close();
     return 0;

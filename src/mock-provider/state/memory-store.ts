@@ -145,6 +145,17 @@ export class MemoryStore {
     this.#changed();
   }
 
+  /** Forgets every entry (clients, grants, tokens, sessions), as `reset()` does. */
+  clear(): void {
+    this.#entries.clear();
+    this.#models.clear();
+    this.#grants.clear();
+    this.#sessionUids.clear();
+    this.#userCodes.clear();
+    this.#evicted.clear();
+    this.#changed();
+  }
+
   #changed(): void {
     this.onChange?.();
   }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../../shared/listen.js';
 import { logWhenSent } from '../../shared/request-log.js';
@@ -7,6 +7,15 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
 import { SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
 import { ReplayableIncomingMessage } from './request-body.js';
 import type { MockProvider, MockProviderOptions } from '../types.js';
+import { MockProviderOptionsError } from '../options-error.js';
+import { CONTROL_PREFIX } from '../routes.js';
+import { controlHandler, isControlPath, isControlTokenShape, randomControlToken } from '../control/routes.js';
+
+/**
+ * How long `close()` lets requests in flight finish before it cuts their connections (a client that never sends
+ * the rest of its body must not hold the provider open).
+ */
+export const CLOSE_GRACE_MS = 10_000;
 
 /**
  * Creates a mock provider and serves it over HTTP on `127.0.0.1` (port 0 = any free port by default). The
@@ -26,15 +35,29 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   let internals: MockProviderInternals | undefined;
   let issuerHost = '';
   let issuerProto = '';
+  const controlToken = controlTokenOf(options.control);
+  let control: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   // The engine's own handler on the real request and response (the scenario layer is its first middleware).
   // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
   const server: Server = createServer({ IncomingMessage: ReplayableIncomingMessage }, (req, res) => {
     if (options.onRequest !== undefined) logWhenSent(req, res, options.onRequest);
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
     if (internals === undefined) {
       res.statusCode = 500;
       res.setHeader('content-type', 'application/json; charset=utf-8');
       res.end(JSON.stringify({ error: 'server_error', error_description: 'The mock provider is still starting.' }));
+      return;
+    }
+    // The control API sits beside the engine: the scenario layer never sees it (not recorded, not faultable).
+    if (control !== undefined && isControlPath(req.url)) {
+      control(req, res);
       return;
     }
     const sent = req.headers;
@@ -59,10 +82,38 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const issuerUrl = new URL(internals.provider.issuer);
   issuerHost = issuerUrl.host;
   issuerProto = issuerUrl.protocol.slice(0, -1);
+  if (controlToken !== undefined) {
+    control = controlHandler(internals, controlToken);
+    internals.setControl({ url: `${internals.provider.issuer}${CONTROL_PREFIX}/`, token: controlToken });
+  }
+  // Graceful: no new connection, idle ones closed now, requests in flight finish (up to CLOSE_GRACE_MS), then the rest.
   internals.onClose(async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        timer.unref();
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     server.closeAllConnections();
     await closed;
   });
   return internals.provider;
+}
+
+/** The control token `options.control` asks for: undefined when off, a random one for `true`. */
+function controlTokenOf(option: MockProviderOptions['control']): string | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return randomControlToken();
+  if (typeof option !== 'object' || option === null) throw new MockProviderOptionsError('control', 'control must be true, false or { token }.');
+  if (option.token === undefined) return randomControlToken();
+  if (!isControlTokenShape(option.token)) {
+    throw new MockProviderOptionsError('control.token', 'control.token must be 1 to 512 visible ASCII characters without spaces.');
+  }
+  return option.token;
 }
