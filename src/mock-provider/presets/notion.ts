@@ -46,7 +46,8 @@ export const notion = definePreset({
       bot_id: 'bot-{user.number}',
       workspace_id: 'ws-00000000-0000-0000-0000-000000000001',
       workspace_name: 'Mock Workspace',
-      workspace_icon: null,
+      // A URL or an emoji (create-a-token.md example: a URL).
+      workspace_icon: 'https://www.notion.so/images/mock-workspace-icon.png',
       owner: OWNER,
       duplicated_template_id: null,
       request_id: '{now|string}',
