@@ -185,6 +185,7 @@ export function buildProgram(): Command {
       'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh',
       collect,
     )
+    .option('--preset <name>', 'behave like a real provider, served on its own paths under the issuer (github, google, slack…; an unknown name lists them)')
     .option('--json', 'print the endpoints and client as one JSON line on stdout once ready')
     .action(async (options) => {
       const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');

@@ -17,6 +17,7 @@ export interface MockProviderCommandOptions {
   login: 'auto' | 'form';
   accessTokenFormat: 'opaque' | 'jwt';
   quirk?: string[];
+  preset?: string;
   json?: boolean;
   publicUrl?: string;
   quiet?: boolean;
@@ -29,7 +30,10 @@ const UNSPECIFIED_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']
 export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
-    const { QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
+    const { PRESET_NAMES, QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
+    if (options.preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(options.preset)) {
+      throw new TestkitError('USAGE', `Unknown preset "${options.preset}". Known presets: ${PRESET_NAMES.join(', ')}.`);
+    }
     const quirks: Record<string, boolean> = {};
     for (const name of options.quirk ?? []) {
       if (!(QUIRK_NAMES as readonly string[]).includes(name)) {
@@ -63,6 +67,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       login: options.login,
       accessTokenFormat: options.accessTokenFormat,
       quirks,
+      ...(options.preset === undefined ? {} : { preset: options.preset as (typeof PRESET_NAMES)[number] }),
     });
     const endpoints = {
       issuer: provider.issuer,
@@ -75,9 +80,15 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       jwksUrl: provider.jwksUrl,
     };
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ...endpoints, clientId: options.clientId, clientSecret: options.clientSecret })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ...endpoints, ...(options.preset === undefined ? {} : { preset: options.preset, endpoints: provider.endpoints }), clientId: options.clientId, clientSecret: options.clientSecret })}\n`,
+      );
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
+    if (options.preset !== undefined) {
+      reporter.info(`${'preset'.padEnd(17)} ${options.preset}`);
+      for (const [name, url] of Object.entries(provider.endpoints)) reporter.info(`  ${name.padEnd(15)} ${url}`);
+    }
     reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
     reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
     reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
