@@ -1,4 +1,4 @@
-// Regenerates the README's preset table from the preset data (run `npm run presets:table`; the test
+// Regenerates the README's preset table from the preset data, then Biome pads it (`npm run presets:table`); the test
 // test/presets/readme-table.test.ts fails while the README and the data disagree).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { withPresetTable } from '../dist/mock-provider/presets/table.js';
