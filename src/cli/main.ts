@@ -259,6 +259,7 @@ export function buildProgram(): Command {
       'behave like a real provider (repeatable): jsonTokenRequests, formTokenResponses, errorsAs200, omitRefreshTokenOnRefresh',
       collect,
     )
+    .option('--preset <name>', 'behave like a real provider, served on its own paths under the issuer (github, google, slack…; an unknown name lists them)')
     .option(
       '--grant <type>',
       'grant the client may use (repeatable): authorization_code, refresh_token, client_credentials, password, jwt-bearer; default all but jwt-bearer',

@@ -41,6 +41,10 @@ import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
 import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
+import { applyPreset } from './presets/apply.js';
+import { hasProviderShape, providerShapeMiddleware } from './scenario/provider-shape.js';
+import { RefreshFamilies } from './scenario/refresh-policy.js';
+import { Topology } from './scenario/topology.js';
 
 /**
  * What `startMockProvider` needs beyond the public handle.
@@ -63,8 +67,16 @@ export interface MockProviderInternals {
  * Builds the engine, its scenario layer and the public handle; `createMockProvider` and `startMockProvider` wrap it.
  * @internal
  */
-export async function createMockProviderInternals(options: MockProviderOptions, issuerInput: string): Promise<MockProviderInternals> {
+export async function createMockProviderInternals(
+  given: MockProviderOptions,
+  issuerInput: string,
+  transport: { overHttp?: boolean } = {},
+): Promise<MockProviderInternals> {
+  const options = applyPreset(given);
   const issuer = normalizeIssuer(issuerInput);
+  const quirks = { ...(options.quirks ?? {}) };
+  const shaped = hasProviderShape(quirks);
+  const topology = quirks.endpoints === undefined ? undefined : new Topology(quirks.endpoints);
   const accessTokenTtl = positiveSeconds('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_ACCESS_TOKEN_TTL);
   const refreshTokenTtl = positiveSeconds('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_REFRESH_TOKEN_TTL);
   const format = options.accessTokenFormat ?? DEFAULT_ACCESS_TOKEN_FORMAT;
@@ -80,6 +92,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
         clientSecret: DEFAULT_CLIENT_SECRET,
         redirectUris: [...DEFAULT_REDIRECT_URIS],
         grantTypes: [...DEFAULT_CLIENT_GRANT_TYPES],
+        // A provider that takes credentials in the body only: the headless flow sends them there.
+        ...(quirks.clientAuth === 'body' ? { tokenEndpointAuthMethod: 'client_secret_post' as const } : {}),
       },
     ]
   ).map((client, index) => normalizeClient(client, `clients[${index}]`));
@@ -109,7 +123,8 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       'quirks.omitRefreshTokenOnRefresh cannot be combined with rotateRefreshTokens: true (the client would lose its only valid refresh token). Leave rotateRefreshTokens unset or false.',
     );
   }
-  const rotateRefreshTokens = omitsRefreshToken ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
+  // A refresh policy is ours (scenario/refresh-policy.ts) over an engine that keeps its refresh token.
+  const rotateRefreshTokens = omitsRefreshToken || quirks.refreshPolicy !== undefined ? false : (options.rotateRefreshTokens ?? DEFAULT_ROTATE_REFRESH_TOKENS);
 
   const persisted = options.statePath === undefined ? undefined : readState(options.statePath);
   const keys: ProviderKeys = persisted === undefined ? processWideKeys() : completeKeys(persisted.keys);
@@ -173,11 +188,27 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
     maxGrants,
     recorder: new RequestRecorder({ secrets: () => [...clients.map((client) => client.clientSecret ?? ''), ...users.map((user) => user.password ?? '')] }),
     arrivals: new Arrivals(),
-    quirks: { ...(options.quirks ?? {}) },
+    // With a provider shape, its layer owns every token answer transform (the encoding last).
+    quirks: shaped ? {} : quirks,
     settle: () => state?.flush(),
     identifyClient: (form, authorization) => identifyAssertionClient(clients, form, authorization),
     tokenScopes: (form, authorization) => scopePolicy.tokenRequest(form, authorization),
   };
+  if (shaped) {
+    const refresh =
+      quirks.refreshPolicy === undefined
+        ? undefined
+        : new RefreshFamilies(quirks.refreshPolicy, {
+            expireAccessToken: (token, at) => {
+              const payload = store.get(`AccessToken:${token}`);
+              if (payload === undefined) return;
+              const exp = Math.min(typeof payload.exp === 'number' ? payload.exp : at, at);
+              store.set('AccessToken', `AccessToken:${token}`, { ...payload, exp }, Math.max(exp - Math.floor(Date.now() / 1000), 0) + 300);
+            },
+            dropRefreshToken: (token) => store.delete(`RefreshToken:${token}`),
+          });
+    engine.use(providerShapeMiddleware({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh }));
+  }
   engine.use(scenarioMiddleware(layer));
   engine.use(unauthorizedClientAnswers());
   engine.use(scopePolicy.authorizationRequests());
@@ -212,23 +243,52 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
   let closed = false;
   let closing: Promise<void> | undefined;
 
+  const serves = (input: string | URL): boolean => {
+    const url = typeof input === 'string' ? URL.parse(input) : input;
+    return url !== null && (url.origin === origin || topology?.match(url) !== undefined);
+  };
   const handle = async (request: Request): Promise<Response> => {
     if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
-    if (new URL(request.url).origin !== origin) {
-      throw new TestkitError('MOCK_PROVIDER', `handle() got a request for ${new URL(request.url).origin}, not this provider (${origin}).`);
+    const url = new URL(request.url);
+    if (url.origin !== origin) {
+      // A preset's real URL: served on its path under the issuer, as over HTTP.
+      if (topology?.match(url) === undefined) {
+        throw new TestkitError(
+          'MOCK_PROVIDER',
+          `handle() got a request for ${url.origin}${url.pathname}, which is not this provider (${origin})${topology === undefined ? '' : ' nor one of its preset endpoints'}.`,
+        );
+      }
+      const engineRequest = await fromFetchRequest(request);
+      engineRequest.url = new URL(Topology.issuerPath(url), origin);
+      return toFetchResponse(await injectRequest(engineCallback, engineRequest), request.method);
     }
     return toFetchResponse(await injectRequest(engineCallback, await fromFetchRequest(request)), request.method);
   };
   const providerFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
-    if (new URL(request.url).origin === origin) return handle(request);
+    if (serves(request.url)) return handle(request);
     return globalThis.fetch(request);
   };
+  const listed = topology?.listed(issuer, transport.overHttp === true);
+  const endpoints: Record<string, string> = {
+    ...(listed ?? {
+      authorization: `${issuer}${ROUTES.authorization}`,
+      token: `${issuer}${ROUTES.token}`,
+      userinfo: `${issuer}${ROUTES.userinfo}`,
+      resource: resourceUrl,
+      revocation: `${issuer}${ROUTES.revocation}`,
+      introspection: `${issuer}${ROUTES.introspection}`,
+      jwks: `${issuer}${ROUTES.jwks}`,
+    }),
+  };
+  const authorizationUrl = endpoints.authorization ?? `${issuer}${ROUTES.authorization}`;
+  const tokenUrl = endpoints.token ?? `${issuer}${ROUTES.token}`;
 
   const headless: HeadlessDeps = {
     fetch: providerFetch,
-    authorizationUrl: `${issuer}${ROUTES.authorization}`,
-    tokenUrl: `${issuer}${ROUTES.token}`,
+    authorizationUrl,
+    tokenUrl,
+    scopeSeparator: quirks.scopeSeparator ?? ' ',
     clients: () => clients,
     users: () => users,
   };
@@ -239,8 +299,20 @@ export async function createMockProviderInternals(options: MockProviderOptions, 
       return control;
     },
     issuer,
-    authorizationUrl: `${issuer}${ROUTES.authorization}`,
-    tokenUrl: `${issuer}${ROUTES.token}`,
+    authorizationUrl,
+    tokenUrl,
+    endpoints: Object.freeze(endpoints),
+    preset: given.preset,
+    serves,
+    served: [
+      { origin, path: /^\// },
+      ...(topology?.endpoints.map((endpoint) => ({
+        origin: /[{}]/.test(endpoint.template.split('/').slice(0, 3).join('/'))
+          ? new RegExp(endpoint.host.source.replace(/\$$/, '(?::\\d+)?$'), 'i')
+          : endpoint.concrete.origin,
+        path: endpoint.path,
+      })) ?? []),
+    ],
     userinfoUrl: `${issuer}${ROUTES.userinfo}`,
     resourceUrl,
     revocationUrl: `${issuer}${ROUTES.revocation}`,

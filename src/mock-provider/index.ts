@@ -50,4 +50,22 @@ export {
   DEFAULT_USERS,
 } from './defaults.js';
 export { CONTROL_PREFIX, ROUTES } from './routes.js';
+export { PRESETS, PRESET_NAMES } from './presets/index.js';
+export type { PresetDefinition, PresetName } from './presets/index.js';
+export type {
+  ClientAuthQuirk,
+  EndpointsQuirk,
+  ErrorAnswer,
+  ErrorCondition,
+  ErrorStyle,
+  IdentityEndpoint,
+  ProviderShapeQuirks,
+  RefreshPolicy,
+  RefreshTokenWhen,
+  ResponseScope,
+  TemplateValue,
+  TokenRequestFormat,
+  TokenResponseEncoding,
+  UserToken,
+} from './scenario/dimensions.js';
 export type { RouteName } from './routes.js';

@@ -5,6 +5,8 @@ import type { Endpoint, FaultSpec } from './scenario/faults.js';
 import type { RecordedRequest } from './scenario/recorder.js';
 import type { TokenInfo } from './resource/bearer.js';
 import type { BearerVerdict, WithBearerOptions } from './resource/bearer-context.js';
+import type { ProviderShapeQuirks } from './scenario/dimensions.js';
+import type { PresetName } from './presets/index.js';
 
 /** The grant types a mock client may use (RFC 6749 §4, RFC 7523 §2.1). */
 export type MockGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password' | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -80,8 +82,8 @@ export interface MockUserOptions {
   password?: string;
 }
 
-/** Provider behaviour deviations; see `scenario/quirks.ts`. */
-export interface QuirksOptions {
+/** Provider behaviour deviations; see `scenario/quirks.ts` and, for the provider-shape dimensions, `scenario/dimensions.ts`. */
+export interface QuirksOptions extends ProviderShapeQuirks {
   jsonTokenRequests?: boolean;
   formTokenResponses?: boolean;
   errorsAs200?: boolean;
@@ -116,6 +118,11 @@ export interface MockProviderOptions {
    */
   accessTokenFormat?: 'opaque' | 'jwt';
   quirks?: QuirksOptions;
+  /**
+   * Start from a provider's preset (`presets/<name>.ts`: its real URLs, token and error shapes, refresh policy,
+   * token lifetime); every option given beside it wins, and `quirks` merge key by key over the preset's.
+   */
+  preset?: PresetName;
   /** Persist tokens, grants and signing keys to this JSON file (read on create; written atomically once per tick of changes, and by `close()`). */
   statePath?: string;
   /** Listener port for `startMockProvider` (default 0 = any free port). */
@@ -176,6 +183,8 @@ export interface GetTokensOptions {
   assertion?: string;
   /** JWT bearer grant: PEM private key that signs a fresh assertion (iss = the client's issuer, aud = the token URL, 5 minutes, random jti). */
   privateKey?: string;
+  /** Extra authorization request parameters (`access_type: 'offline'`, `prompt: 'consent'`…). */
+  params?: Record<string, string>;
 }
 
 export interface AuthorizeOptions extends Omit<GetTokensOptions, 'grantType' | 'username' | 'password' | 'assertion' | 'privateKey'> {
@@ -219,6 +228,18 @@ export interface MockProvider {
   revocationUrl: string;
   introspectionUrl: string;
   jwksUrl: string;
+  /**
+   * Every endpoint by name, where a client reaches it: with a preset its real URLs in-process
+   * (`https://github.com/login/oauth/access_token`, templated hosts filled in) or `{issuer}/{host}{path}` over HTTP,
+   * plus the identity calls (`user`, `userinfo`…); without one the engine's own URLs.
+   */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** The preset this provider started from, if any. */
+  readonly preset: PresetName | undefined;
+  /** Whether `handle()` answers this URL (the issuer's origin, or one of the preset's endpoints). What the msw and undici adapters ask. */
+  serves(url: string | URL): boolean;
+  /** Where the provider answers, per origin (a RegExp for a templated host) and path: what the nock adapter registers. */
+  readonly served: readonly { origin: string | RegExp; path: RegExp }[];
   /** Read-only live view of the clients (writes throw a `TypeError`); `registerClient()` is the way in. */
   readonly clients: readonly Readonly<MockClient>[];
   /** Read-only live view of the users (writes throw a `TypeError`). */

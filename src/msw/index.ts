@@ -34,11 +34,11 @@ export type { BearerContext, WithBearerOptions } from '../mock-provider/index.js
  * const response = await fetch(provider.tokenUrl, { method: 'POST', body: form }); // answered by the engine
  * @see https://mswjs.io/docs/api/http
  */
-export function mockProviderHandlers(provider: MockProvider): HttpHandler[] {
-  const origin = new URL(provider.issuer).origin;
+export function mockProviderHandlers(provider: Pick<MockProvider, 'serves' | 'handle'>): HttpHandler[] {
+  // The issuer's origin, and with a preset each of its endpoints at the provider's real URL (provider.serves).
   return [
     http.all(
-      ({ request }) => new URL(request.url).origin === origin,
+      ({ request }) => provider.serves(request.url),
       ({ request }) => provider.handle(request),
     ),
   ];

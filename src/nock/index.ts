@@ -32,11 +32,19 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as 
  * @see https://github.com/nock/nock#specifying-replies
  */
 export function interceptMockProvider(provider: MockProvider): nock.Scope {
-  const scope = nock(new URL(provider.issuer).origin).persist();
   const reply = async function replyFromEngine(request: unknown): Promise<NockReply> {
     return toNockReply(await provider.handle(asRequest(request)));
   };
+  const issuer = new URL(provider.issuer).origin;
+  const scope = nock(issuer).persist();
   for (const method of METHODS) scope.intercept(() => true, method).reply(reply);
+  // A preset's endpoints at the provider's real URLs, only on their own paths: the rest of a shared host
+  // (api.github.com) stays for the user's own interceptors.
+  for (const { origin, path } of provider.served) {
+    if (origin === issuer) continue;
+    const presetScope = nock(origin).persist();
+    for (const method of METHODS) presetScope.intercept((uri) => path.test(uri.split('?')[0] ?? ''), method).reply(reply);
+  }
   return scope;
 }
 

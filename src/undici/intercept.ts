@@ -55,15 +55,20 @@ const slot = globalThis as unknown as Slot;
  * const response = await fetch(provider.tokenUrl, { method: 'POST', body: form }); // answered in-process
  * @see https://undici.nodejs.org/#/docs/api/Dispatcher
  */
-export function interceptMockProvider(provider: Pick<MockProvider, 'issuer' | 'handle'>, options: InterceptOptions = {}): UndiciInterception {
+export function interceptMockProvider(
+  provider: Pick<MockProvider, 'issuer' | 'handle'> & Partial<Pick<MockProvider, 'serves'>>,
+  options: InterceptOptions = {},
+): UndiciInterception {
   assertSupportedUndici();
   const providerOrigins = new Set((options.origins ?? [provider.issuer]).map(toOrigin));
   const routes = new Map(Object.entries(options.routes ?? {}).map(([origin, handler]) => [toOrigin(origin), handler] as const));
   const unhandled = options.onUnhandledRequest ?? 'bypass';
   const state: InterceptorState = { previous: currentDispatcher() };
 
-  const serve = (origin: string): RouteHandler | undefined => {
-    if (providerOrigins.has(origin)) return (request) => provider.handle(request);
+  // A preset's endpoints at their real URLs (provider.serves), unless `origins` says exactly what to serve.
+  const servesPreset = (url: URL): boolean => options.origins === undefined && provider.serves?.(url) === true;
+  const serve = (origin: string, path: string): RouteHandler | undefined => {
+    if (providerOrigins.has(origin) || servesPreset(new URL(path, origin))) return (request) => provider.handle(request);
     return routes.get(origin);
   };
 
@@ -72,7 +77,7 @@ export function interceptMockProvider(provider: Pick<MockProvider, 'issuer' | 'h
     dispatch(dispatchOptions: DispatchOptions, handler: DispatchHandler): boolean {
       assertLegacyHandler(handler);
       const origin = toOrigin(dispatchOptions.origin ?? '');
-      const route = serve(origin);
+      const route = serve(origin, dispatchOptions.path);
       if (route !== undefined) {
         void answer(route, origin, dispatchOptions, handler);
         return true;

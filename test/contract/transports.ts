@@ -76,11 +76,11 @@ export const inProcessTransport: Transport = {
   },
   async serve(options) {
     const provider = await createMockProvider(options);
-    const origin = new URL(provider.issuer).origin;
     const real = realFetch ?? globalThis.fetch;
+    // The issuer's origin, and a preset's endpoints at their real URLs.
     globalThis.fetch = async (input, init) => {
       const request = new Request(input, init);
-      return new URL(request.url).origin === origin ? provider.fetch(request) : real(request);
+      return provider.serves(request.url) ? provider.fetch(request) : real(request);
     };
     return provider;
   },

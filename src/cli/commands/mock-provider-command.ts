@@ -24,6 +24,7 @@ export interface MockProviderCommandOptions {
   userPassword?: string;
   /** PEM public key text of the client (jwt-bearer). */
   clientPublicKey?: string;
+  preset?: string;
   json?: boolean;
   publicUrl?: string;
   quiet?: boolean;
@@ -38,7 +39,10 @@ const UNSPECIFIED_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']
 export async function runMockProviderCommand(options: MockProviderCommandOptions): Promise<number> {
   const reporter = await new ConsoleReporter().init();
   try {
-    const { DEFAULT_USERS, QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
+    const { DEFAULT_USERS, PRESET_NAMES, QUIRK_NAMES, startMockProvider } = await import('../../mock-provider/index.js');
+    if (options.preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(options.preset)) {
+      throw new TestkitError('USAGE', `Unknown preset "${options.preset}". Known presets: ${PRESET_NAMES.join(', ')}.`);
+    }
     const quirks: Record<string, boolean> = {};
     for (const name of options.quirk ?? []) {
       if (!(QUIRK_NAMES as readonly string[]).includes(name)) {
@@ -83,6 +87,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       login: options.login,
       accessTokenFormat: options.accessTokenFormat,
       quirks,
+      ...(options.preset === undefined ? {} : { preset: options.preset as (typeof PRESET_NAMES)[number] }),
     });
     const endpoints = {
       issuer: provider.issuer,
@@ -99,6 +104,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       writeJson({
         ok: true,
         ...endpoints,
+        ...(options.preset === undefined ? {} : { preset: options.preset, endpoints: provider.endpoints }),
         clientId: options.clientId,
         clientSecret: options.clientSecret,
         grantTypes: provider.clients[0]?.grantTypes ?? [],
@@ -107,6 +113,10 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       });
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
+    if (options.preset !== undefined) {
+      reporter.info(`${'preset'.padEnd(17)} ${options.preset}`);
+      for (const [name, url] of Object.entries(provider.endpoints)) reporter.info(`  ${name.padEnd(15)} ${url}`);
+    }
     reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
     reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
     reporter.info(`${'grant types'.padEnd(17)} ${provider.clients[0]?.grantTypes.join(' ') ?? ''}`);

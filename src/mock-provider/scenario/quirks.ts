@@ -1,9 +1,12 @@
 import { TestkitError } from '../../shared/errors.js';
+import type { ProviderShapeQuirks } from './dimensions.js';
 
 /**
  * Provider behaviours that break naive connectors. All off by default; the mock is RFC 6749-strict without them.
+ * The four booleans are the original quirks; the provider-shape dimensions (endpoints, scope separator, refresh
+ * policy, error style…) are documented in `dimensions.ts` and applied by `provider-shape.ts`.
  */
-export interface Quirks {
+export interface Quirks extends ProviderShapeQuirks {
   /** The token endpoint accepts `application/json` request bodies (Atlassian and Notion document JSON token requests). */
   jsonTokenRequests?: boolean;
   /** Token responses are form-encoded unless the request sent `Accept: application/json` (GitHub). */
@@ -14,7 +17,8 @@ export interface Quirks {
   omitRefreshTokenOnRefresh?: boolean;
 }
 
-export type QuirkName = keyof Quirks;
+/** The boolean quirks (what `mock-provider --quirk` takes). */
+export type QuirkName = 'jsonTokenRequests' | 'formTokenResponses' | 'errorsAs200' | 'omitRefreshTokenOnRefresh';
 
 /** Every quirk name, for CLI flag help and validation. */
 export const QUIRK_NAMES: readonly QuirkName[] = ['jsonTokenRequests', 'formTokenResponses', 'errorsAs200', 'omitRefreshTokenOnRefresh'];

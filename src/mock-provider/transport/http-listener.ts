@@ -74,7 +74,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const reachable = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const urlHost = address.family === 'IPv6' ? `[${reachable}]` : reachable;
   try {
-    internals = await createMockProviderInternals(options, options.issuer ?? `http://${urlHost}:${address.port}`);
+    internals = await createMockProviderInternals(options, options.issuer ?? `http://${urlHost}:${address.port}`, { overHttp: true });
   } catch (error) {
     server.close();
     throw error;

@@ -14,6 +14,8 @@ export interface HeadlessDeps {
   tokenUrl: string;
   clients: () => readonly MockClient[];
   users: () => readonly MockUser[];
+  /** How the provider separates scopes in the authorization request (a preset's `quirks.scopeSeparator`); default space. */
+  scopeSeparator?: ' ' | ',';
 }
 
 function pickClient(deps: HeadlessDeps, clientId: string | undefined): MockClient {
@@ -50,7 +52,10 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
   const state = options.state ?? randomBytes(16).toString('base64url');
   const pkce = options.codeChallenge === undefined ? createPkce() : { verifier: '', challenge: options.codeChallenge, method: 'S256' as const };
   const codeVerifier = pkce.verifier;
-  const scope = options.scope ?? client.scopes.join(' ');
+  const scope = (options.scope ?? client.scopes.join(' '))
+    .split(' ')
+    .filter((part) => part !== '')
+    .join(deps.scopeSeparator ?? ' ');
   const url = buildAuthorizeUrl({
     authorizationUrl: deps.authorizationUrl,
     clientId: client.clientId,
@@ -58,7 +63,9 @@ export async function authorize(deps: HeadlessDeps, options: AuthorizeOptions = 
     scopes: scope === '' ? [] : [scope],
     state,
     pkce,
-    ...(user === undefined ? {} : { extra: { login_hint: user } }),
+    ...(user === undefined && options.params === undefined
+      ? {}
+      : { extra: { ...(user === undefined ? {} : { login_hint: user }), ...(options.params ?? {}) } }),
   });
 
   const target = new URL(redirectUri);
