@@ -28,7 +28,7 @@ import { engineConfiguration } from './engine/configuration.js';
 import { identifyAssertionClient } from './engine/assertions.js';
 import { registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
-import { autoLoginPolicy } from './login/auto-login.js';
+import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
 import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './transport/fetch.js';
 import { interactionRoutes } from './login/interactions.js';
@@ -211,6 +211,8 @@ export async function createMockProviderInternals(
   }
   engine.use(scenarioMiddleware(layer));
   engine.use(unauthorizedClientAnswers());
+  if (login === 'auto')
+    engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(scopePolicy.authorizationRequests());
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
