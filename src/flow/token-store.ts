@@ -130,6 +130,8 @@ export async function saveTokens({ configPath, accountName, tokens, replace, loc
     }
   }
   if (account !== undefined) next = keepOneLine(text, next, ['testAccounts', accountName]);
+  // A new account in a one-line `testAccounts` object joins that line.
+  else if (accounts !== undefined) next = keepOneLine(text, next, ['testAccounts']);
   if (next === text) return;
   // The edits come from a JSON library, but a broken file here would lose the user's config: check before writing.
   parseConfigText(next, path);
@@ -291,7 +293,7 @@ function editValue(text: string, path: JSONPath, value: unknown, formatting: For
 
 /**
  * An account written on one line (`"mock": { "a": 1 }`) stays on one line with the tokens added, in its own spacing,
- * instead of keys broken across lines inside it.
+ * instead of keys broken across lines inside it; so does a one-line `testAccounts` object given a new account.
  */
 function keepOneLine(before: string, after: string, path: JSONPath): string {
   const original = findNodeAtLocation(parseTree(before) ?? ({} as JsonNode), path);

@@ -199,6 +199,14 @@ describe('saveTokens into a one-line account', () => {
       '{\n  "testAccounts": {\n    "mock": { "a": 1, "accessToken": "AT", "refreshToken": "RT", "oauth2ExtraParameters": { "id": 1 } }\n  }\n}\n',
     );
   });
+
+  it('keeps a one-line testAccounts object on one line when it gets a new account', async () => {
+    await writeFile(file, '{\n  "name": "x",\n  "testAccounts": { "development": { "domain": "x" } }\n}\n');
+    await saveTokens({ configPath: file, accountName: 'mock', tokens: { accessToken: 'AT', refreshToken: 'RT', extra: {} } });
+    expect(await readFile(file, 'utf8')).toBe(
+      '{\n  "name": "x",\n  "testAccounts": { "development": { "domain": "x" }, "mock": { "accessToken": "AT", "refreshToken": "RT" } }\n}\n',
+    );
+  });
 });
 
 describe('saveTokens with values to seed', () => {
