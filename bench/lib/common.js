@@ -12,7 +12,8 @@ export const CLIENT = Object.freeze({
   clientSecret: 'bench-secret-0123456789',
   // Never fetched: the flow driver stops at the redirect to it. Port 9 is "discard".
   redirectUris: ['http://127.0.0.1:9/callback'],
-  scopes: ['read', 'write'],
+  // Every scope a flow asks for (SCOPES below): a client that declares scopes may ask for no other.
+  scopes: ['openid', 'offline_access', 'read', 'write'],
 });
 
 /**

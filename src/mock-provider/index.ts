@@ -9,7 +9,7 @@ export { startMockProvider } from './transport/http-listener.js';
 export { mockGrantSetup } from './grant-setup.js';
 export type { MockGrantSetup, MockGrantSetupInput } from './grant-setup.js';
 export { JWT_BEARER_GRANT_TYPE, publicKeyOf, signAssertion } from './engine/assertions.js';
-export { GRANT_TYPES } from './engine/clients.js';
+export { GRANT_TYPES } from './engine/grant-types.js';
 export { connectMockProvider } from './control/client.js';
 export type { ConnectMockProviderOptions, RemoteMockProvider } from './control/client.js';
 export { createUserAgent } from './user-agent/user-agent.js';

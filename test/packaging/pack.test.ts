@@ -1,5 +1,5 @@
 /**
- * The published package, as a consumer gets it: `npm pack` (prepack builds), installed into throw-away
+ * The published package, as a consumer gets it: `npm pack` of the dist/ the suite built (a clean build: `npm run build` empties dist/ first), installed into throw-away
  * projects. Slow (builds, installs from the npm cache): 30 s to a minute.
  */
 import { execFile } from 'node:child_process';
@@ -53,7 +53,9 @@ console.log(JSON.stringify([...seen].sort()));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'oauth2-testkit-pack-'));
-  await npm(ROOT, ['pack', '--pack-destination', work, '--loglevel=error']);
+  // The suite built dist/ before it started (npm run test:slow); prepack's clean rebuild would pull it from under
+  // the other files running now.
+  await npm(ROOT, ['pack', '--ignore-scripts', '--pack-destination', work, '--loglevel=error']);
   const file = (await readdir(work)).find((entry) => entry.endsWith('.tgz'));
   if (file === undefined) throw new Error('npm pack produced no tarball');
   tarball = join(work, file);

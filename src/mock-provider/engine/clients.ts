@@ -1,4 +1,5 @@
 import { createPublicKey, type JsonWebKeyInput } from 'node:crypto';
+import { GRANT_TYPES } from './grant-types.js';
 import type { ClientMetadata } from 'oidc-provider';
 import { MockProviderOptionsError } from '../options-error.js';
 import { DEFAULT_REDIRECT_URIS, DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from '../defaults.js';
@@ -57,15 +58,6 @@ export function normalizeClient(options: MockClientOptions, at = ''): MockClient
     ...keys,
   };
 }
-
-/** Every grant type a mock client may declare. */
-export const GRANT_TYPES: readonly MockGrantType[] = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'password',
-  'urn:ietf:params:oauth:grant-type:jwt-bearer',
-];
 
 /** Grants whose tokens come with a refresh token: declaring one declares `refresh_token` too. */
 const REFRESHING_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer']);
