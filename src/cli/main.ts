@@ -286,7 +286,9 @@ export function buildProgram(): Command {
     )
     .addHelpText(
       'after',
-      `\nEnvironment:\n  MOCK_PROVIDER_CONTROL_TOKEN  the control API token, unless --control-token is given\n${COMMON_ENVIRONMENT}` +
+      '\nEnvironment:\n  MOCK_PROVIDER_CONTROL_TOKEN  the control API token, unless --control-token is given\n' +
+        '  OAUTH2_TESTKIT_CACHE_DIR  where --config-path finds the state oauth2 --mock keeps (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
+        COMMON_ENVIRONMENT +
         '\nControl API (Authorization: Bearer <token>): GET /_testkit/health (no token), POST /_testkit/expire-access-tokens,\n' +
         'revoke-refresh-tokens, fail-next, clients, users, tokens, reset; GET|DELETE /_testkit/requests; the inspector page at /_testkit/.\n',
     )
