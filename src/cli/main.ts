@@ -273,15 +273,29 @@ export function buildProgram(): Command {
     .option('--client-public-key <file>', "PEM public key that verifies the client's jwt-bearer assertions", publicKeyFile)
     .option('--json', 'print the endpoints, client and control API as one JSON line on stdout once ready')
     .option('--control-token <token>', 'token of the control API under <issuer>/_testkit/ (default: MOCK_PROVIDER_CONTROL_TOKEN, else random per start)')
+    .option('--state <path>', 'persist tokens, grants and keys to this JSON file (read at start, written as they change)', nonEmpty('--state'))
+    .option(
+      '--config-path <path>',
+      'serve the state `oauth2 --mock` keeps for this connector config, with its oauth2 client; oauth2 --mock then uses this server while it runs',
+      nonEmpty('--config-path'),
+    )
+    .option(
+      '--config <file>',
+      'JSON file of mock provider options: clients, users, scopes, preset, TTLs, login, accessTokenFormat, quirks (flags given win)',
+      nonEmpty('--config'),
+    )
     .addHelpText(
       'after',
-      `\nEnvironment:\n  MOCK_PROVIDER_CONTROL_TOKEN  the control API token, unless --control-token is given\n${COMMON_ENVIRONMENT}` +
+      '\nEnvironment:\n  MOCK_PROVIDER_CONTROL_TOKEN  the control API token, unless --control-token is given\n' +
+        '  OAUTH2_TESTKIT_CACHE_DIR  where --config-path finds the state oauth2 --mock keeps (default $XDG_CACHE_HOME/oauth2-testkit or ~/.cache/oauth2-testkit)\n' +
+        COMMON_ENVIRONMENT +
         '\nControl API (Authorization: Bearer <token>): GET /_testkit/health (no token), POST /_testkit/expire-access-tokens,\n' +
         'revoke-refresh-tokens, fail-next, clients, users, tokens, reset; GET|DELETE /_testkit/requests; the inspector page at /_testkit/.\n',
     )
-    .action(async (options) => {
+    .action(async (options, command: Command) => {
       const { runMockProviderCommand } = await import('./commands/mock-provider-command.js');
-      process.exitCode = await runMockProviderCommand(options);
+      const given = Object.keys(options).filter((name) => command.getOptionValueSource(name) === 'cli');
+      process.exitCode = await runMockProviderCommand({ ...options, given });
     });
 
   program

@@ -3,7 +3,9 @@ import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
 import { untilInterrupted } from '../until-interrupted.js';
-import type { MockGrantType } from '../../mock-provider/index.js';
+import type { MockClientOptions, MockGrantType, MockProviderOptions } from '../../mock-provider/index.js';
+import type { ConfigLock } from '../../flow/token-store.js';
+import { type MockConfigFile, fromKeys, readMockConfigFile } from './mock-provider-config.js';
 
 export interface MockProviderCommandOptions {
   port: number;
@@ -30,7 +32,18 @@ export interface MockProviderCommandOptions {
   quiet?: boolean;
   /** The control API's token (else `MOCK_PROVIDER_CONTROL_TOKEN`, else random per start). */
   controlToken?: string;
+  /** `--state PATH`: persist to this state file. */
+  state?: string;
+  /** `--config-path`: the connector config whose `oauth2 --mock` state file and client this server takes. */
+  configPath?: string;
+  /** `--config FILE`: JSON `createMockProvider` options (clients, users, preset, TTLs, quirks…). */
+  config?: string;
+  /** The options given on the command line (not defaults): they win over `--config`. */
+  given?: readonly string[];
 }
+
+/** The flags that describe the flag client (`--client-id`…): given, that client is served beside `--config`'s. */
+const CLIENT_FLAGS = ['clientId', 'clientSecret', 'redirectUri', 'scope', 'grant', 'clientPublicKey'];
 
 /** Addresses that listen on every interface: not one a client can use as the issuer. */
 const UNSPECIFIED_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]']);
@@ -60,35 +73,125 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       const source = options.controlToken === undefined ? 'MOCK_PROVIDER_CONTROL_TOKEN' : '--control-token';
       throw new TestkitError('USAGE', `${source} must be 1 to 512 visible ASCII characters without spaces.`);
     }
-    const provider = await startMockProvider({
-      control: controlToken === undefined ? true : { token: controlToken },
-      port: options.port,
-      host: options.host,
-      ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
-      ...(options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => reporter.info(requestLine(entry)) }),
-      clients: [
-        {
-          clientId: options.clientId,
-          clientSecret: options.clientSecret,
-          ...(options.redirectUri ? { redirectUris: options.redirectUri } : {}),
-          ...(options.scope ? { scopes: options.scope } : {}),
-          grantTypes: (options.grant ?? ['authorization_code', 'refresh_token', 'client_credentials', 'password']) as MockGrantType[],
-          ...(options.clientPublicKey === undefined ? {} : { publicKey: options.clientPublicKey }),
-        },
-      ],
-      ...(options.userPassword === undefined
-        ? {}
-        : { users: DEFAULT_USERS.map((user, index) => ({ ...user, ...(index === 0 ? { password: options.userPassword } : {}) })) }),
-      ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
-      ...(options.refreshTokenTtl ? { refreshTokenTtl: options.refreshTokenTtl } : {}),
-      // Only an explicit --no-rotate-refresh-tokens is passed on: the default lets a quirk such as
-      // omitRefreshTokenOnRefresh turn rotation off, as the provider it imitates does.
-      ...(options.rotateRefreshTokens === false ? { rotateRefreshTokens: false } : {}),
-      login: options.login,
-      accessTokenFormat: options.accessTokenFormat,
-      quirks,
-      ...(options.preset === undefined ? {} : { preset: options.preset as (typeof PRESET_NAMES)[number] }),
-    });
+    const given = new Set(options.given ?? []);
+    const file = options.config === undefined ? undefined : await readMockConfigFile(options.config);
+    const fromFile: MockConfigFile = file?.options ?? {};
+    if (options.state !== undefined && options.configPath !== undefined) {
+      throw new TestkitError('USAGE', '--state and --config-path both choose the state file: pass one of them.');
+    }
+    const { resolve } = await import('node:path');
+    let statePath = options.state === undefined ? undefined : resolve(options.state);
+    let configClient: MockClientOptions | undefined;
+    const configQuirks: Record<string, boolean> = {};
+    let lock: ConfigLock | undefined;
+    if (options.configPath !== undefined) {
+      const { loadConfig, selectAuthorization } = await import('../../flow/config.js');
+      const { mockStatePath } = await import('../edges/mock-edges.js');
+      const config = await loadConfig(options.configPath);
+      const settings = selectAuthorization(config.data, undefined, config.path).authorization.oauth2;
+      statePath = mockStatePath(options.configPath);
+      const grant = settings.grantType === 'client_credentials' || settings.grantType === 'password' ? [settings.grantType] : [];
+      configClient = {
+        clientId: settings.clientId,
+        clientSecret: settings.clientSecret,
+        scopes: (settings.scopes ?? []).map((scope) => scope.name),
+        grantTypes: ['authorization_code', 'refresh_token', ...grant] as MockGrantType[],
+      };
+      // As `oauth2 --mock` configures its embedded provider for this config.
+      if (settings.requestContentType === 'application/json') configQuirks.jsonTokenRequests = true;
+      if (settings.responseContentType === 'application/x-www-form-urlencoded') configQuirks.formTokenResponses = true;
+      // Held until the server file is written: an `oauth2 --mock` run then either finished before (and its
+      // embedded provider wrote the state) or starts after and finds this server.
+      const { acquireConfigLock } = await import('../../flow/token-store.js');
+      lock = await acquireConfigLock(options.configPath);
+    }
+    let provider: Awaited<ReturnType<typeof startMockProvider>>;
+    // The client the output names: the config's, else the flag client, else the first of --config.
+    let shown = { clientId: options.clientId, clientSecret: options.clientSecret };
+    try {
+      if (statePath !== undefined) {
+        const { findMockServer } = await import('../edges/mock-server-file.js');
+        const found = await findMockServer(statePath);
+        if (found.status === 'running') {
+          throw new TestkitError(
+            'USAGE',
+            `The mock provider ${found.info.issuer} (pid ${found.info.pid}) already serves ${statePath}: stop it first, or use it (oauth2 --mock does).`,
+          );
+        }
+        if (found.status === 'stale') reporter.warn(`Ignoring ${found.file}: ${found.reason}.`);
+      }
+      const flagClient: MockClientOptions = {
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        ...(options.redirectUri ? { redirectUris: options.redirectUri } : {}),
+        ...(options.scope ? { scopes: options.scope } : {}),
+        grantTypes: (options.grant ?? ['authorization_code', 'refresh_token', 'client_credentials', 'password']) as MockGrantType[],
+        ...(options.clientPublicKey === undefined ? {} : { publicKey: options.clientPublicKey }),
+      };
+      // The flag client (defaults included) unless --config declares clients and no client flag is given.
+      const withFlagClient = fromFile.clients === undefined || CLIENT_FLAGS.some((name) => given.has(name));
+      const extra = [...(withFlagClient ? [flagClient] : []), ...(configClient ? [configClient] : [])];
+      const extraIds = new Set(extra.map((client) => client.clientId));
+      const clients = [...(fromFile.clients ?? []).filter((client) => !extraIds.has(client.clientId)), ...extra];
+      const primary = configClient ?? (withFlagClient ? flagClient : clients[0]);
+      const pick = <K extends keyof MockConfigFile>(key: K, flag: string, value: MockConfigFile[K]): Partial<MockConfigFile> =>
+        given.has(flag) ? { [key]: value } : fromFile[key] === undefined ? (value === undefined ? {} : { [key]: value }) : { [key]: fromFile[key] };
+      const startOptions: MockProviderOptions = {
+        ...fromFile,
+        control: controlToken === undefined ? true : { token: controlToken },
+        port: options.port,
+        host: options.host,
+        ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
+        ...(options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => reporter.info(requestLine(entry)) }),
+        ...(statePath === undefined ? {} : { statePath }),
+        clients,
+        ...(options.userPassword === undefined
+          ? {}
+          : { users: DEFAULT_USERS.map((user, index) => ({ ...user, ...(index === 0 ? { password: options.userPassword } : {}) })) }),
+        ...pick('accessTokenTtl', 'accessTokenTtl', options.accessTokenTtl),
+        ...pick('refreshTokenTtl', 'refreshTokenTtl', options.refreshTokenTtl),
+        // Only an explicit --no-rotate-refresh-tokens is passed on: the default lets a quirk such as
+        // omitRefreshTokenOnRefresh turn rotation off, as the provider it imitates does.
+        ...(options.rotateRefreshTokens === false ? { rotateRefreshTokens: false } : {}),
+        ...pick('login', 'login', options.login),
+        ...pick('accessTokenFormat', 'accessTokenFormat', options.accessTokenFormat),
+        quirks: { ...configQuirks, ...(fromFile.quirks ?? {}), ...quirks },
+        ...(options.preset === undefined ? {} : { preset: options.preset as (typeof PRESET_NAMES)[number] }),
+      };
+      try {
+        provider = await startMockProvider(startOptions);
+      } catch (error) {
+        const option = (error as { code?: unknown; option?: unknown }).option;
+        if (file !== undefined && (error as { code?: unknown }).code === 'MOCK_PROVIDER_OPTIONS' && typeof option === 'string') {
+          const fileClients = clients.length - extra.length;
+          const clientIndex = /^clients\[(\d+)\]/.exec(option)?.[1];
+          const ours = clientIndex !== undefined && Number(clientIndex) >= fileClients;
+          if (!ours && fromKeys(option, Object.keys(fromFile))) {
+            throw new TestkitError('USAGE', `${file.path}: ${option}: ${(error as Error).message}`, {
+              cause: error,
+              details: { path: file.path, jsonPath: option },
+            });
+          }
+        }
+        throw error;
+      }
+      if (statePath !== undefined) {
+        const { writeMockServerFile } = await import('../edges/mock-server-file.js');
+        const control = provider.control as { url: string; token: string };
+        await writeMockServerFile(statePath, {
+          version: 1,
+          pid: process.pid,
+          issuer: provider.issuer,
+          authorizationUrl: provider.authorizationUrl,
+          tokenUrl: provider.tokenUrl,
+          controlUrl: control.url,
+          controlToken: control.token,
+        });
+      }
+      shown = { clientId: primary?.clientId ?? options.clientId, clientSecret: primary?.clientSecret ?? options.clientSecret ?? '' };
+    } finally {
+      await lock?.release();
+    }
     const endpoints = {
       issuer: provider.issuer,
       authorizationUrl: provider.authorizationUrl,
@@ -105,11 +208,12 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
         ok: true,
         ...endpoints,
         ...(options.preset === undefined ? {} : { preset: options.preset, endpoints: provider.endpoints }),
-        clientId: options.clientId,
-        clientSecret: options.clientSecret,
+        clientId: shown.clientId,
+        clientSecret: shown.clientSecret,
         grantTypes: provider.clients[0]?.grantTypes ?? [],
         controlUrl: control.url,
         controlToken: control.token,
+        ...(statePath === undefined ? {} : { statePath }),
       });
     }
     for (const [name, url] of Object.entries(endpoints)) reporter.info(`${name.padEnd(17)} ${url}`);
@@ -117,14 +221,19 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       reporter.info(`${'preset'.padEnd(17)} ${options.preset}`);
       for (const [name, url] of Object.entries(provider.endpoints)) reporter.info(`  ${name.padEnd(15)} ${url}`);
     }
-    reporter.info(`${'clientId'.padEnd(17)} ${options.clientId}`);
-    reporter.info(`${'clientSecret'.padEnd(17)} ${options.clientSecret}`);
+    if (statePath !== undefined) reporter.info(`${'state'.padEnd(17)} ${statePath}`);
+    reporter.info(`${'clientId'.padEnd(17)} ${shown.clientId}`);
+    reporter.info(`${'clientSecret'.padEnd(17)} ${shown.clientSecret}`);
     reporter.info(`${'grant types'.padEnd(17)} ${provider.clients[0]?.grantTypes.join(' ') ?? ''}`);
     reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
     reporter.info(`${'inspector'.padEnd(17)} ${control.url}?token=${encodeURIComponent(control.token)}`);
     reporter.info(`Mock provider ready on ${provider.issuer}; control API ${control.url} token ${control.token} (Ctrl-C or SIGTERM to stop)`);
     await untilInterrupted();
     await provider.close();
+    if (statePath !== undefined) {
+      const { removeMockServerFile } = await import('../edges/mock-server-file.js');
+      await removeMockServerFile(statePath);
+    }
     return 0;
   } catch (error) {
     const failure = describeFailure(error);

@@ -7,7 +7,8 @@ import { oneLine } from '../../shared/text.js';
 import type { FlowEdges } from '../../flow/run-flow.js';
 import { startRelayServer } from '../../flow/relay.js';
 import type { OAuth2Authorization } from '../../flow/types.js';
-import type { MockProvider } from '../../mock-provider/index.js';
+import type { MockProvider, RemoteMockProvider } from '../../mock-provider/index.js';
+import { findMockServer } from './mock-server-file.js';
 import type { ConsoleReporter } from '../reporter.js';
 
 /**
@@ -39,9 +40,29 @@ export async function createMockEdges(options: {
 
   const relay = await startRelayServer({ port: 0 });
   let provider: MockProvider | undefined;
+  // An `integration-cli mock-provider` serving this state file (found through the file beside it), if any.
+  let remote: { client: RemoteMockProvider; authorizationUrl: string; tokenUrl: string } | undefined;
 
   const providerOverride = async (authorization: OAuth2Authorization, { redirectUri }: { redirectUri: string }) => {
     const settings = authorization.oauth2;
+    const redirectUris = redirectUri ? [redirectUri] : [relay.redirectUrl];
+    const scopes = (settings.scopes ?? []).map((scope) => scope.name);
+    if (!provider && !remote) {
+      // Under the config lock: a mock-provider started for this config writes its file while holding it too.
+      const found = await findMockServer(statePath);
+      if (found.status === 'stale') options.reporter.warn(`Ignoring ${found.file}: ${found.reason}; starting an embedded mock provider.`);
+      if (found.status === 'running') {
+        const { connectMockProvider } = await import('../../mock-provider/index.js');
+        const client = connectMockProvider(found.info.issuer, { controlToken: found.info.controlToken });
+        if (options.reset) await client.reset();
+        options.reporter.info(`Using the running mock provider ${found.info.issuer} (named in ${found.file}).`);
+        remote = { client, authorizationUrl: found.info.authorizationUrl, tokenUrl: found.info.tokenUrl };
+      }
+    }
+    if (remote) {
+      await remote.client.registerClient({ clientId: settings.clientId, clientSecret: settings.clientSecret, redirectUris, scopes });
+      return { authorizationUrl: remote.authorizationUrl, tokenUrl: remote.tokenUrl };
+    }
     if (!provider) {
       // Only now: the flow calls this once the config is valid and its lock held, so a bad config or a
       // concurrent run never loses the mock's state.
@@ -57,12 +78,7 @@ export async function createMockEdges(options: {
         },
       });
     }
-    provider.registerClient({
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      redirectUris: redirectUri ? [redirectUri] : [relay.redirectUrl],
-      scopes: (settings.scopes ?? []).map((scope) => scope.name),
-    });
+    provider.registerClient({ clientId: settings.clientId, clientSecret: settings.clientSecret, redirectUris, scopes });
     return { authorizationUrl: provider.authorizationUrl, tokenUrl: provider.tokenUrl };
   };
 
