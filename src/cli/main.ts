@@ -242,6 +242,9 @@ export function buildProgram(): Command {
     .option('--scope <scope>', 'scope the client may ask for (repeatable; one scope per flag)', collectWith(scopeToken))
     .option('--quiet', 'no log line per request on stderr')
     .addOption(
+      new Option('--log <format>', 'request log format on stderr: text, or json (one object per line, for machines)').choices(['text', 'json']).default('text'),
+    )
+    .addOption(
       new Option('--access-token-ttl <seconds>', `access token lifetime (default: ${DEFAULT_ACCESS_TOKEN_TTL}, one hour)`).argParser(
         integer('--access-token-ttl', 1),
       ),

@@ -443,6 +443,22 @@ describe('integration-cli mock-provider', () => {
     }
   });
 
+  it('with --log json logs one JSON object per request (path without query)', async () => {
+    const run = startCli(['mock-provider', '--port', '0', '--log', 'json']);
+    const [, jwksUrl] = await run.waitForStderr(/jwksUrl\s+(\S+)/);
+    await run.waitForStderr(/ready on/);
+    try {
+      expect((await fetch(`${jwksUrl}?code=secret-code-value`)).status).toBe(200);
+      await run.waitForStderr(/"path":"\/jwks"/);
+    } finally {
+      run.kill('SIGINT');
+    }
+    const result = await run.done;
+    const line = result.stderr.split('\n').find((text) => text.includes('"path":"/jwks"')) ?? '';
+    expect(JSON.parse(line)).toMatchObject({ method: 'GET', path: '/jwks', status: 200, durationMs: expect.any(Number), time: expect.any(String) });
+    expect(result.stderr).not.toContain('secret-code-value');
+  });
+
   it.each([
     ['--redirect-uri', 'not-a-uri', 'must be an absolute URI'],
     ['--redirect-uri', 'http://127.0.0.1/cb#frag', 'must not have a fragment'],

@@ -30,6 +30,8 @@ export interface MockProviderCommandOptions {
   json?: boolean;
   publicUrl?: string;
   quiet?: boolean;
+  /** `--log`: `text` (default) or `json`, one object per request line. */
+  log?: 'text' | 'json';
   /** The control API's token (else `MOCK_PROVIDER_CONTROL_TOKEN`, else random per start). */
   controlToken?: string;
   /** `--state PATH`: persist to this state file. */
@@ -142,7 +144,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
         port: options.port,
         host: options.host,
         ...(options.publicUrl === undefined ? {} : { issuer: options.publicUrl }),
-        ...(options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => reporter.info(requestLine(entry)) }),
+        ...(options.quiet === true ? {} : { onRequest: (entry: RequestLogEntry) => logRequest(entry, options.log ?? 'text', reporter) }),
         ...(statePath === undefined ? {} : { statePath }),
         clients,
         ...(options.userPassword === undefined
@@ -241,4 +243,15 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
     reporter.error(failure.message);
     return failure.exitCode;
   }
+}
+
+/** One request log line on stderr: `GET /token 200 3 ms`, or with `--log json` one JSON object (no query: codes and state stay out). */
+function logRequest(entry: RequestLogEntry, format: 'text' | 'json', reporter: ConsoleReporter): void {
+  if (format === 'text') {
+    reporter.info(requestLine(entry));
+    return;
+  }
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), method: entry.method, path: entry.path, status: entry.status, durationMs: Math.round(entry.durationMs) })}\n`,
+  );
 }
