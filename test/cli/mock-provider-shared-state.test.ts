@@ -70,6 +70,19 @@ describe('mock-provider --config-path shares its state with oauth2 --mock', () =
     expect(third.stderr).not.toContain('Using the running mock provider');
   });
 
+  it('never prints the real client secret of the config (ready lines and --json), only its masked form', async () => {
+    const { configPath, cacheDir } = await project();
+    const secret = JSON.parse(await readFile(configPath, 'utf8')).authorizations[0].oauth2.clientSecret as string;
+    const run = startCli(['mock-provider', '--port', '0', '--config-path', configPath, '--json', '--control-token', 't'], {
+      env: { OAUTH2_TESTKIT_CACHE_DIR: cacheDir },
+    });
+    await run.waitForStderr(/ready on/);
+    run.kill('SIGTERM');
+    const result = await run.done;
+    expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+    expect(result.stderr).toMatch(/clientSecret\s+\S+…\(\d+ chars\)/);
+  });
+
   it('removes its server file on a graceful stop, and ignores a file whose server refuses connections', async () => {
     const { configPath, cacheDir } = await project();
     const env = { OAUTH2_TESTKIT_CACHE_DIR: cacheDir };

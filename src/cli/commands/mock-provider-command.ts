@@ -1,4 +1,5 @@
 import { TestkitError } from '../../shared/errors.js';
+import { maskSecret } from '../../shared/mask.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import type { RequestLogEntry } from '../../shared/request-log.js';
 import { ConsoleReporter, requestLine } from '../reporter.js';
@@ -107,6 +108,9 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
       const { acquireConfigLock } = await import('../../flow/token-store.js');
       lock = await acquireConfigLock(options.configPath);
     }
+    // The mock's own made-up secret is printed on purpose; a connector's real one from its .unito.json never is.
+    const realSecret = configClient?.clientSecret;
+    const printable = (secret: string): string => (realSecret !== undefined && secret === realSecret ? maskSecret(secret) : secret);
     let provider: Awaited<ReturnType<typeof startMockProvider>>;
     // The client the output names: the config's, else the flag client, else the first of --config.
     let shown = { clientId: options.clientId, clientSecret: options.clientSecret };
@@ -211,7 +215,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
         ...endpoints,
         ...(options.preset === undefined ? {} : { preset: options.preset, endpoints: provider.endpoints }),
         clientId: shown.clientId,
-        clientSecret: shown.clientSecret,
+        clientSecret: printable(shown.clientSecret),
         grantTypes: provider.clients[0]?.grantTypes ?? [],
         controlUrl: control.url,
         controlToken: control.token,
@@ -225,7 +229,7 @@ export async function runMockProviderCommand(options: MockProviderCommandOptions
     }
     if (statePath !== undefined) reporter.info(`${'state'.padEnd(17)} ${statePath}`);
     reporter.info(`${'clientId'.padEnd(17)} ${shown.clientId}`);
-    reporter.info(`${'clientSecret'.padEnd(17)} ${shown.clientSecret}`);
+    reporter.info(`${'clientSecret'.padEnd(17)} ${printable(shown.clientSecret)}`);
     reporter.info(`${'grant types'.padEnd(17)} ${provider.clients[0]?.grantTypes.join(' ') ?? ''}`);
     reporter.info(`${'redirect URIs'.padEnd(17)} ${options.redirectUri?.join(' ') ?? 'any loopback http://127.0.0.1:<port>/callback'}`);
     reporter.info(`${'inspector'.padEnd(17)} ${control.url}?token=${encodeURIComponent(control.token)}`);
