@@ -13,6 +13,7 @@ import { startRelayServer } from '../../flow/relay.js';
 import type { TokenGrant } from '../../flow/token-client.js';
 import type { OAuth2Authorization, TestAccount } from '../../flow/types.js';
 import type { MockGrantSetupInput, MockProvider } from '../../mock-provider/index.js';
+import type { PresetName } from '../../mock-provider/presets/index.js';
 import type { ConsoleReporter } from '../reporter.js';
 
 /**
@@ -36,6 +37,8 @@ export async function createMockEdges(options: {
   open: boolean | undefined;
   reset: boolean;
   reporter: ConsoleReporter;
+  /** The provider preset to run (`--mock-preset`, or the one the config's URLs match); undefined: the generic mock. */
+  preset?: PresetName | undefined;
   /** Opens a URL in the system browser (`--open`); default: the `open` package. */
   openUrl?: (url: string) => Promise<unknown>;
 }): Promise<{ edges: FlowEdges; redirectUrl: string; close(): Promise<void> }> {
@@ -55,6 +58,7 @@ export async function createMockEdges(options: {
       provider = await startMockProvider({
         statePath,
         login: options.open === undefined ? 'auto' : 'form',
+        ...(options.preset === undefined ? {} : { preset: options.preset }),
         quirks: {
           // Accept what the connector sends and answer the way it expects to read, as its provider would.
           jsonTokenRequests: settings.requestContentType === 'application/json',
