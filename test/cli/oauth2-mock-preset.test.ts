@@ -50,6 +50,21 @@ describe('oauth2 --mock picks a provider preset', () => {
     expect(account.scope).toBe('chat:write');
   });
 
+  it("refreshes across runs under a preset's rotating refresh policy (GitLab), each run getting a new refresh token", async () => {
+    const mock = await providerProject('https://gitlab.com/oauth/authorize', 'https://gitlab.com/oauth/token', ['read_user']);
+    const modes: string[] = [];
+    const refreshTokens: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const result = await mock.run();
+      expect(result.code, result.stderr).toBe(0);
+      modes.push(result.json.mode);
+      refreshTokens.push((await mock.account()).refreshToken);
+    }
+    expect(modes).toEqual(['login', 'refresh', 'refresh']);
+    expect(new Set(refreshTokens).size).toBe(3);
+    expect((await mock.account()).oauth2ExtraParameters).toMatchObject({ created_at: expect.any(Number) });
+  });
+
   it('matches a templated host: a zendesk subdomain from the account', async () => {
     const mock = await providerProject('https://{+subdomain}.zendesk.com/oauth/authorizations/new', 'https://{+subdomain}.zendesk.com/oauth/tokens', ['read']);
     const result = await mock.run();
