@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from '../helpers/cli.js';
+import { CLI, runCli, tempProject } from '../helpers/cli.js';
 
 /** `oauth2 --mock` for every grantType: the embedded mock serves the authorization's own grant (issue 11). */
 const CLIENT_ID = 'mock-grants-client';
@@ -86,6 +88,35 @@ describe('oauth2 --mock grantType password', () => {
     expect(reset.code, reset.stderr).toBe(0);
     expect(reset.json.mode).toBe('login');
     expectNoSecrets([first, second, wrong, reset].map((r) => r.stdout + r.stderr).join(''), 'a-wrong-password');
+  });
+
+  it('asks on a terminal for what the account lacks and logs the typed user in to the mock; the next run refreshes', async () => {
+    const mock = await mockProject('password');
+    const helper = path.resolve(import.meta.dirname, '../helpers/pty-run.py');
+    const answers = [
+      ['Username for testAccounts\\.mock: ', 'grace\r'],
+      ['Password for grace: ', `${PASSWORD}\r`],
+    ];
+    const env = { ...process.env, NGROK_AUTHTOKEN: '', OAUTH2_PORT: '0', CI: '1', OAUTH2_TESTKIT_CACHE_DIR: mock.cacheDir };
+    const child = spawn('python3', [helper, JSON.stringify(answers), process.execPath, CLI, 'oauth2', '--mock', '--config-path', mock.configPath], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, output).toBe(0);
+    expect(output).not.toContain(PASSWORD);
+    const text = await readFile(mock.configPath, 'utf8');
+    expect(text).not.toContain(PASSWORD);
+    expect(JSON.parse(text).testAccounts.mock).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
+    expect(JSON.parse(text).testAccounts.mock.username).toBeUndefined();
+
+    // The typed user is the mock's (kept beside its state): its refresh token refreshes without a terminal.
+    const again = await mock.run();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.mode).toBe('refresh');
   });
 
   it('exits 2 naming the missing username when there is no terminal to ask, the file byte for byte unchanged', async () => {
