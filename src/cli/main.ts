@@ -152,6 +152,10 @@ export function buildProgram(): Command {
     .option('--reauth', 'log in anew even when a refresh token is stored')
     .option('--mock', 'run offline against the embedded mock provider (no network, no ngrok)')
     .option('--reset-mock', "with --mock: forget the mock provider's stored clients and tokens first")
+    .option(
+      '--mock-preset <name>',
+      "with --mock: the provider preset to behave like (github, google, slack…), or none for the generic mock; default: the one the authorization's URLs match",
+    )
     .option('--open', 'open the authorization page in the system browser (default, except with --mock)')
     .option('--no-open', 'print the authorization URL alone on one line of stderr instead of opening it')
     .option('--no-tunnel', 'do not start ngrok; the redirect URL defaults to http://127.0.0.1:<port>/callback')

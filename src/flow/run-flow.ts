@@ -41,13 +41,16 @@ export interface FlowReporter {
 }
 
 /**
- * What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends. The query
- * of the configured `authorizationUrl` is kept on the returned one (parameters it already has win).
+ * What the mock swaps in for the real provider: called once per run, with the redirect URI the run sends (empty for
+ * a grant without a browser), the run's grant and the test account (with `accountDefaults`). The query of the
+ * configured `authorizationUrl` is kept on the returned one (parameters it already has win). `prepareGrant`, when
+ * returned, is called by a grant without a browser with the grant's fields (the password grant's as typed at a
+ * prompt, the assertion as signed) just before its token request, so the provider can know the user or the key.
  */
 export type ProviderOverride = (
   authorization: OAuth2Authorization,
-  context: { redirectUri: string },
-) => Promise<{ authorizationUrl: string; tokenUrl: string }>;
+  context: { redirectUri: string; grantType: GrantType; account: Readonly<TestAccount> },
+) => Promise<{ authorizationUrl: string; tokenUrl: string; prepareGrant?: (grant: TokenGrant) => void | Promise<void> }>;
 
 /**
  * Asks the user for one value the grant needs and the test account lacks (the password grant's `username` and
@@ -178,7 +181,7 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     `Authorization "${oneLine(authorization.name, 100)}", test account "${oneLine(accountName, 100)}" in ${oneLine(config.path, 300)}`,
   );
 
-  const grantType = runGrant(authorization, edges, reporter);
+  const grantType = grantTypeOf(authorization.oauth2);
   for (const warning of clientAuthWarnings(authorization.oauth2, where)) reporter.warn(warning.message);
   const base = { configPath: config.path, testAccount: accountName, authorization: authorization.name, grantType };
   let server: CallbackServer | undefined;
@@ -206,11 +209,12 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     };
     if (edges.provider) {
       // Once per run: the refresh and the login both use what it returns.
-      const swapped = await edges.provider(authorization, { redirectUri: redirectUri ?? '' });
+      const swapped = await edges.provider(authorization, { redirectUri: redirectUri ?? '', grantType, account });
       // Only the endpoint is swapped: the configured query (`access_type=offline`, `audience`…) goes along, as it
       // would to the real provider.
       plan.authorizationUrl = withQueryOf(swapped.authorizationUrl, plan.authorizationUrl);
       plan.tokenUrl = swapped.tokenUrl;
+      plan.prepareGrant = swapped.prepareGrant;
     }
 
     // client_credentials has no refresh step: a re-run asks for a new token with the same grant (RFC 6749 §4.4.3).
@@ -257,17 +261,6 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
   }
 }
 
-/**
- * The grant this run uses: the authorization's. Under the mock (`edges.provider`) the engine serves only the
- * authorization code grant for now, so the run logs in with it, as before, and says so.
- */
-function runGrant(authorization: OAuth2Authorization, edges: FlowEdges, reporter: FlowReporter): GrantType {
-  const configured = grantTypeOf(authorization.oauth2);
-  if (!edges.provider || configured === 'authorization_code') return configured;
-  reporter.warn(`The mock provider does not serve grantType ${grantLabel(configured)} yet: this run logs in with the authorization code grant.`);
-  return 'authorization_code';
-}
-
 function hasPassword(account: TestAccount): boolean {
   return typeof account.username === 'string' && account.username !== '' && typeof account.password === 'string' && account.password !== '';
 }
@@ -287,6 +280,8 @@ interface RunPlan {
   platformRelay: boolean;
   /** The token URL already gave an OAuth 2 answer in this run: a later bare 4xx or 5xx is not a wrong URL. */
   tokenUrlAnswered: boolean;
+  /** The provider edge's hook before a grant without a browser sends its token request (the mock's). */
+  prepareGrant?: ((grant: TokenGrant) => void | Promise<void>) | undefined;
 }
 
 /** Expands every template before anything opens, so a broken config fails fast and the same way under --mock. */
@@ -294,7 +289,6 @@ function expandSettings(authorization: OAuth2Authorization, where: string, accou
   const context = templateContext(authorization, account);
   const settings = authorization.oauth2;
   // A grant without a browser never opens authorizationUrl: it is neither needed nor checked.
-  // (Under the mock a grant without a browser logs in with the code grant at the mock's own authorizationUrl.)
   const opensBrowser = usesBrowser(grantType) && settings.authorizationUrl !== undefined;
   const authorizationUrl = opensBrowser
     ? expandTemplate(settings.authorizationUrl ?? '', context, { url: true, where: `${where}.authorizationUrl`, account: accountName })
@@ -593,6 +587,7 @@ async function requestGrant(
   } else {
     grant = { grant_type: 'client_credentials', scope };
   }
+  await plan.prepareGrant?.(grant);
   reporter.start('token', `Requesting a token (grant ${grantLabel(plan.grantType)}) at ${displayUrl(plan.tokenUrl)}`);
   const tokens = await requestTokens(settings, plan, grant, 'tokenRequestParameters', options, edges);
   reporter.succeed('token', 'Tokens received');

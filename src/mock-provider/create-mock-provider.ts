@@ -194,8 +194,9 @@ export async function createMockProviderInternals(
     identifyClient: (form, authorization) => identifyAssertionClient(clients, form, authorization),
     tokenScopes: (form, authorization) => scopePolicy.tokenRequest(form, authorization),
   };
+  let refresh: RefreshFamilies | undefined;
   if (shaped) {
-    const refresh =
+    refresh =
       quirks.refreshPolicy === undefined
         ? undefined
         : new RefreshFamilies(quirks.refreshPolicy, {
@@ -207,6 +208,7 @@ export async function createMockProviderInternals(
             },
             dropRefreshToken: (token) => store.delete(`RefreshToken:${token}`),
           });
+    if (persisted?.refreshAliases !== undefined) refresh?.load(persisted.refreshAliases);
     engine.use(providerShapeMiddleware({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh }));
   }
   engine.use(scenarioMiddleware(layer));
@@ -233,10 +235,12 @@ export async function createMockProviderInternals(
           entries: store.serialize().filter((entry) => !entry.key.startsWith('Client:')),
           jwtAccessTokens: [...controls.jwtAccessTokens],
           adHocUsers,
+          refreshAliases: refresh?.serialize() ?? [],
         }));
   if (state !== undefined) {
     store.onChange = state.schedule;
     controls.onChange = state.schedule;
+    if (refresh !== undefined) refresh.onChange = state.schedule;
   }
 
   callback = engine.callback();
@@ -341,6 +345,7 @@ export async function createMockProviderInternals(
       return copyUser(user);
     },
     reset() {
+      refresh?.clear();
       layer.faults.clear();
       layer.recorder.clear();
       store.clear();

@@ -3,6 +3,9 @@
  * sleeping), rotation without revocation, idempotent replay until the new token is used, static tokens
  * (echoed or left out), reuse revoking the family, and how a refresh token is obtained at all.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
 import type { PresetName } from '../../src/mock-provider/presets/index.js';
@@ -47,6 +50,28 @@ describe('rotate (GitLab: the old refresh token dies at once)', () => {
     expect((await again(provider, 'gitlab', rt)).status).toBe(400);
     expect((await again(provider, 'gitlab', first.body.refresh_token as string)).status).toBe(400);
     await provider.close();
+  });
+});
+
+describe('a refresh policy across a restart (statePath)', () => {
+  it('keeps the refresh tokens clients hold, rotated ones still refused', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'oauth2-testkit-aliases-'));
+    try {
+      const statePath = path.join(dir, 'state.json');
+      const { provider, rt } = await start('gitlab', { statePath });
+      const first = await again(provider, 'gitlab', rt);
+      expect(first.status).toBe(200);
+      await provider.close();
+
+      const restarted = await createMockProvider({ preset: 'gitlab', statePath });
+      expect((await again(restarted, 'gitlab', rt)).status).toBe(400);
+      const next = await again(restarted, 'gitlab', first.body.refresh_token as string);
+      expect(next.status, next.text).toBe(200);
+      expect(next.body.refresh_token).not.toBe(first.body.refresh_token);
+      await restarted.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

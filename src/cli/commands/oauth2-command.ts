@@ -3,7 +3,8 @@ import { isSecretName, maskSecret, SecretRedactor } from '../../shared/mask.js';
 import { DEFAULT_CALLBACK_PORT } from '../../shared/defaults.js';
 import { isLoopbackHost } from '../../shared/loopback.js';
 import { displayUrl } from '../../shared/text.js';
-import type { FlowEdges, FlowResult } from '../../flow/run-flow.js';
+import type { FlowEdges, FlowReporter, FlowResult } from '../../flow/run-flow.js';
+import type { FlowHttpEvent } from '../../flow/http-log.js';
 import { runOAuth2Flow } from '../../flow/run-flow.js';
 import { grantLabel } from '../../flow/grants.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
@@ -20,6 +21,8 @@ export interface OAuth2CommandOptions {
   reauth?: boolean;
   mock?: boolean;
   resetMock?: boolean;
+  /** `--mock-preset NAME|none`; default: the preset the authorization's URLs match. */
+  mockPreset?: string;
   open?: boolean;
   tunnel: boolean;
   redirectUrl?: string;
@@ -50,6 +53,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
   let seeded: SeededValues | undefined;
   try {
     if (options.resetMock && !options.mock) throw new TestkitError('USAGE', '--reset-mock only applies with --mock.');
+    if (options.mockPreset !== undefined && !options.mock) throw new TestkitError('USAGE', '--mock-preset only applies with --mock.');
     if (options.mock && options.redirectUrl !== undefined) assertLoopbackRedirect(options.redirectUrl);
     // Under --mock any free port, so parallel --mock runs (CI) or one beside a waiting real login never collide.
     const port = callbackPort(process.env.OAUTH2_PORT, options.mock ? 0 : DEFAULT_CALLBACK_PORT);
@@ -62,13 +66,19 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     let redirectUrl = options.redirectUrl;
     let mockState: string | undefined;
     let foreignCredentials = false;
+    let configNote: string | undefined;
     if (options.mock) {
+      const { checkMockPresetFlag, chooseMockPreset, presetPhrase } = await import('../edges/mock-preset.js');
+      checkMockPresetFlag(options.mockPreset);
+      const preset = await chooseMockPreset({ configPath: options.configPath, authorization: options.authorization, flag: options.mockPreset });
+      configNote = presetPhrase(preset);
       const { createMockEdges, mockStatePath } = await import('../edges/mock-edges.js');
       const mock = await createMockEdges({
         configPath: options.configPath,
         open: options.open,
         reset: Boolean(options.resetMock),
         reporter,
+        preset: preset.name,
       });
       edges = mock.edges;
       redirectUrl ??= mock.redirectUrl;
@@ -112,7 +122,7 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
         ...(seeded ? { accountDefaults: seeded.values } : {}),
         browserOptionsGiven: options.browserOptionsGiven,
       },
-      { ...edges, reporter },
+      { ...edges, reporter: configNote === undefined ? reporter : withConfigNote(reporter, configNote) },
     );
     if (mockState) {
       const { rememberMockTokens } = await import('../edges/mock-account.js');
@@ -132,6 +142,16 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The flow's reporter, with `note` after the config line (`--mock`: the preset it runs and why). */
+function withConfigNote(reporter: ConsoleReporter, note: string): FlowReporter {
+  return {
+    start: (step, text) => reporter.start(step, text),
+    succeed: (step, text) => reporter.succeed(step, step === 'config' ? `${text}; ${note}` : text),
+    warn: (text) => reporter.warn(text),
+    ...(typeof reporter.http === 'function' ? { http: (event: FlowHttpEvent) => reporter.http?.(event) } : {}),
+  };
 }
 
 async function realEdges(options: OAuth2CommandOptions, reporter: ConsoleReporter): Promise<FlowEdges> {

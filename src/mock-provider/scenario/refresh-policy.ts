@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RefreshPolicy } from './dimensions.js';
 
-interface Alias {
+/** One refresh token a client holds under a policy, as the state file keeps it. */
+export interface Alias {
   /** The engine's refresh token it stands for (the engine runs without rotation under a policy). */
   engine: string;
   family: string;
@@ -41,6 +42,29 @@ export class RefreshFamilies {
     private readonly deps: RefreshPolicyDeps,
   ) {}
 
+  /** Called after every change of the table (the state file's writer, so the tokens a client holds survive a restart). */
+  onChange: (() => void) | undefined;
+
+  /** The table, oldest first, for the state file. */
+  serialize(): [string, Alias][] {
+    return [...this.#aliases].map(([token, alias]) => [token, { ...alias }]);
+  }
+
+  /** Restores a table {@link serialize} gave (entries that are not aliases are skipped). */
+  load(entries: readonly unknown[]): void {
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
+      const alias = entry[1] as Partial<Alias> | null;
+      if (alias === null || typeof alias !== 'object' || typeof alias.engine !== 'string' || typeof alias.family !== 'string') continue;
+      this.#aliases.set(entry[0], { ...(alias as Alias) });
+    }
+  }
+
+  /** Forgets every refresh token (the provider's reset()). */
+  clear(): void {
+    this.#aliases.clear();
+  }
+
   get rotates(): boolean {
     return this.policy.mode === 'rotate';
   }
@@ -56,7 +80,10 @@ export class RefreshFamilies {
     if (alias === undefined) return { kind: 'engine', token };
     const now = nowSeconds();
     if (alias.deadAt !== undefined && now >= alias.deadAt) {
-      if (this.policy.reuse === 'revoke-grant') this.#revokeFamily(alias.family);
+      if (this.policy.reuse === 'revoke-grant') {
+        this.#revokeFamily(alias.family);
+        this.onChange?.();
+      }
       return { kind: 'refused', description: 'The refresh token was already used (rotated).' };
     }
     if (this.policy.idempotentUntilUsed === true && alias.answer !== undefined) return { kind: 'replay', answer: { ...alias.answer } };
@@ -75,6 +102,7 @@ export class RefreshFamilies {
     if (this.policy.idempotentUntilUsed === true && previous !== undefined && previous.deadAt === undefined) this.#retire(previous, now);
     if (this.policy.idempotentUntilUsed === true) alias.answer = { ...answer, refresh_token: next };
     else if (this.policy.revokePrevious !== false) this.#retire(alias, now + (this.policy.graceSeconds ?? 0));
+    this.onChange?.();
     return next;
   }
 
@@ -100,6 +128,7 @@ export class RefreshFamilies {
       const oldest = this.#aliases.keys().next().value;
       if (oldest !== undefined) this.#aliases.delete(oldest);
     }
+    this.onChange?.();
     return value;
   }
 }

@@ -4,6 +4,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { TestkitError } from '../../shared/errors.js';
 import type { ProviderKeys } from '../engine/keys.js';
 import type { SerializedEntry } from './memory-store.js';
+import type { Alias } from '../scenario/refresh-policy.js';
 
 /** The format this version writes. A file of an older format is read and migrated; a newer one is refused. */
 export const STATE_VERSION = 1;
@@ -17,6 +18,8 @@ export interface PersistedState {
   jwtAccessTokens: [string, number][];
   /** Users typed in the login form rather than declared (their tokens must still refresh after a restart). */
   adHocUsers: { id: string; claims: Record<string, unknown> }[];
+  /** Under a preset's refresh policy: the refresh tokens clients hold and the engine's each stands for (older files: none). */
+  refreshAliases?: [string, Alias][];
 }
 
 /** Reads a state file; undefined when it does not exist. Throws `MOCK_PROVIDER` when it is unreadable or not ours. */
@@ -50,6 +53,7 @@ export function readState(path: string): PersistedState | undefined {
     entries: state.entries,
     jwtAccessTokens: state.jwtAccessTokens ?? [],
     adHocUsers: Array.isArray(state.adHocUsers) ? state.adHocUsers.filter(isUser) : [],
+    refreshAliases: Array.isArray(state.refreshAliases) ? state.refreshAliases : [],
   };
 }
 

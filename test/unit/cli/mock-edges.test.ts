@@ -55,10 +55,10 @@ describe('createMockEdges close()', () => {
       method: 'oauth2',
       oauth2: { clientId: 'client', clientSecret: 'client-secret', scopes: [] },
     } as unknown as OAuth2Authorization;
-    await mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback' });
+    await mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9002/callback', grantType: 'authorization_code', account: {} });
     await new Promise((resolve) => setImmediate(resolve));
     // A change is pending (registered in this tick) when the state directory turns into a file: its write fails.
-    void mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9003/callback' });
+    void mock.edges.provider!(authorization, { redirectUri: 'http://127.0.0.1:9003/callback', grantType: 'authorization_code', account: {} });
     rmSync(join(dir, 'cache', 'mock-provider'), { recursive: true, force: true });
     writeFileSync(join(dir, 'cache', 'mock-provider'), 'not a directory');
     await mock.close();
