@@ -66,6 +66,9 @@ export const github = definePreset({
     // Requested space-separated, answered comma-separated ("repo,gist").
     responseScope: { format: 'comma' },
     clientAuth: 'either',
+    // The token request is client_id, client_secret, code, redirect_uri: no grant_type (providers.md §2.3;
+    // github/docs content/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps.md).
+    grantTypeOptional: ['authorization_code'],
     errorStyle: GITHUB_ERRORS,
   },
 });

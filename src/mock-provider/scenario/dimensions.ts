@@ -54,6 +54,12 @@ export interface FirstConsentOnly {
 /** Token request body encodings the token endpoint accepts. */
 export type TokenRequestFormat = 'form' | 'json';
 
+/**
+ * Grants a token request may leave `grant_type` out for: without it, a request carrying `code` is an
+ * `authorization_code` exchange (GitHub), one carrying `refresh_token` a `refresh_token` grant, when listed here.
+ */
+export type OptionalGrantType = 'authorization_code' | 'refresh_token';
+
 /** Client authentication at the token endpoint: `either` (Basic or body), `body` only, `basic` required. */
 export type ClientAuthQuirk = 'either' | 'body' | 'basic';
 
@@ -127,6 +133,8 @@ export interface ProviderShapeQuirks {
   tokenRequestFormats?: readonly TokenRequestFormat[];
   /** Default `either`. */
   clientAuth?: ClientAuthQuirk;
+  /** Grants the token endpoint infers when `grant_type` is absent (default none: `grant_type` is required). */
+  grantTypeOptional?: readonly OptionalGrantType[];
   /** Default `json` (`form-unless-accept-json` with `formTokenResponses`). */
   tokenResponseEncoding?: TokenResponseEncoding;
   /** `true`: a success answer carries `ok: true` (Slack's envelope). */

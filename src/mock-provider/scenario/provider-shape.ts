@@ -26,6 +26,7 @@ const SHAPE_KEYS: readonly (keyof ProviderShapeQuirks)[] = [
   'refreshTokenFirstConsentOnly',
   'tokenRequestFormats',
   'clientAuth',
+  'grantTypeOptional',
   'tokenResponseEncoding',
   'okEnvelope',
   'tokenType',
@@ -170,8 +171,13 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
       return;
     }
     const form = new URLSearchParams(checked.body.toString('utf8'));
-    const grantType = form.get('grant_type') ?? undefined;
     let changed = checked.converted;
+    const inferred = inferGrantType(quirks, form);
+    if (inferred !== undefined) {
+      form.set('grant_type', inferred);
+      changed = true;
+    }
+    const grantType = form.get('grant_type') ?? undefined;
     const refreshSent = grantType === 'refresh_token' ? (form.get('refresh_token') ?? undefined) : undefined;
     let engineRefresh = refreshSent;
     let replayed: Record<string, unknown> | undefined;
@@ -297,6 +303,15 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     for (const [name, value] of Object.entries(encoded.headers)) ctx.set(name, value);
     ctx.body = encoded.body;
   }
+}
+
+/** The grant a token request without `grant_type` stands for, when `quirks.grantTypeOptional` lists it. */
+function inferGrantType(quirks: Quirks, form: URLSearchParams): string | undefined {
+  const optional = quirks.grantTypeOptional;
+  if (optional === undefined || form.has('grant_type')) return undefined;
+  if (form.has('code')) return optional.includes('authorization_code') ? 'authorization_code' : undefined;
+  if (form.has('refresh_token')) return optional.includes('refresh_token') ? 'refresh_token' : undefined;
+  return undefined;
 }
 
 function objectBody(ctx: KoaContext): Record<string, unknown> | undefined {
