@@ -127,6 +127,19 @@ export interface ProviderShapeQuirks {
   /** Separator of scopes in the authorization request (and of `scope` in the answer unless `responseScope` says otherwise). Default `' '`. */
   scopeSeparator?: ' ' | ',';
   userToken?: UserToken;
+  /**
+   * Authorization parameters the provider requires: name → the value it must have, or `true` for any value
+   * (Atlassian `audience=api.atlassian.com`). A missing or different one is refused with `invalid_request`
+   * naming it, delivered as `authorizeErrorDelivery` says.
+   */
+  requiredAuthorizeParams?: Readonly<Record<string, string | true>>;
+  /** Authorization parameters the provider refuses (same answer as a missing required one). */
+  forbiddenAuthorizeParams?: readonly string[];
+  /**
+   * How a refused authorization parameter is answered: `redirect` (default; RFC 6749 §4.1.2.1, to a registered
+   * redirect URI only, with `state`) or `page` (the provider's own error page, HTTP 400).
+   */
+  authorizeErrorDelivery?: 'redirect' | 'page';
   refreshTokenWhen?: RefreshTokenWhen;
   refreshTokenFirstConsentOnly?: FirstConsentOnly;
   /** Default `['form']` (`['form', 'json']` with `jsonTokenRequests`). */

@@ -7,6 +7,7 @@ import type { MockUser } from '../types.js';
 import type { ErrorCondition, ProviderShapeQuirks } from './dimensions.js';
 import { errorCondition, styleError } from './error-style.js';
 import { answerIdentity } from './identity.js';
+import { checkAuthorizeParams, REFUSED_PKCE_METHOD, rewriteRefusal } from './authorize-params.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './pipeline.js';
 import { applyTokenResponseQuirks, type Quirks } from './quirks.js';
 import { refreshTokenIssued } from './refresh-issuance.js';
@@ -22,6 +23,9 @@ const SHAPE_KEYS: readonly (keyof ProviderShapeQuirks)[] = [
   'endpoints',
   'scopeSeparator',
   'userToken',
+  'requiredAuthorizeParams',
+  'forbiddenAuthorizeParams',
+  'authorizeErrorDelivery',
   'refreshTokenWhen',
   'refreshTokenFirstConsentOnly',
   'tokenRequestFormats',
@@ -135,6 +139,23 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         ctx.status = 400;
         ctx.type = 'html';
         ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_scope: ${read.refused}` });
+        return;
+      }
+      const refusal = checkAuthorizeParams(params, quirks);
+      if (refusal !== undefined) {
+        if (quirks.authorizeErrorDelivery === 'page') {
+          ctx.status = 400;
+          ctx.type = 'html';
+          ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_request: ${refusal}` });
+          return;
+        }
+        // The engine checks the client and redirect_uri, then refuses this PKCE method at the redirect URI.
+        params.set('code_challenge_method', REFUSED_PKCE_METHOD);
+        ctx.url = `${ROUTES.authorization}?${params.toString()}`;
+        await next();
+        const location = header(ctx.response.headers.location as string | string[] | undefined);
+        const rewritten = location === undefined ? undefined : rewriteRefusal(location, refusal);
+        if (rewritten !== undefined) ctx.redirect(rewritten);
         return;
       }
       const record: AuthorizationRecord = { params: new URLSearchParams(params), scopes: read.scopes, userScopes: read.userScopes };

@@ -1,0 +1,95 @@
+/**
+ * `requiredAuthorizeParams` / `forbiddenAuthorizeParams`: authorization parameters a provider insists on or refuses
+ * (Atlassian: "`audience` is required", `audience=api.atlassian.com`; providers.md §2.1). Missing, wrong or
+ * forbidden ones answer an error naming the parameter at the redirect URI (or on an error page), never a code.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMockProvider, createUserAgent, type MockProvider } from '../../src/mock-provider/index.js';
+import { createPkce } from '../../src/shared/pkce.js';
+import { authorize, CLIENT } from './helpers.js';
+
+async function navigate(provider: MockProvider, params: Record<string, string>, redirectUri = CLIENT.redirectUri) {
+  const pkce = createPkce();
+  const url = new URL(provider.endpoints.authorization as string);
+  for (const [name, value] of Object.entries({
+    response_type: 'code',
+    client_id: CLIENT.id,
+    redirect_uri: redirectUri,
+    state: 'st-1',
+    code_challenge: pkce.challenge,
+    code_challenge_method: 'S256',
+    ...params,
+  }))
+    url.searchParams.set(name, value);
+  return createUserAgent({ fetch: provider.fetch }).navigate(url.href, {
+    stopAt: (next) => next.origin === 'http://127.0.0.1' && next.pathname === '/callback',
+  });
+}
+
+describe('requiredAuthorizeParams (atlassian: audience=api.atlassian.com)', () => {
+  it('without audience: invalid_request naming audience at the redirect URI, with state, no code', async () => {
+    const provider = await createMockProvider({ preset: 'atlassian' });
+    try {
+      const result = await navigate(provider, { scope: 'read:jira-work', prompt: 'consent' });
+      const back = result.stoppedAt;
+      expect(back, `stopped at ${result.url.href} (${result.status})`).toBeDefined();
+      expect(back?.searchParams.get('code')).toBeNull();
+      expect(back?.searchParams.get('error')).toBe('invalid_request');
+      expect(back?.searchParams.get('error_description')).toContain("'audience'");
+      expect(back?.searchParams.get('state')).toBe('st-1');
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('with the wrong audience: refused, naming audience', async () => {
+    const provider = await createMockProvider({ preset: 'atlassian' });
+    try {
+      const result = await navigate(provider, { scope: 'read:jira-work', audience: 'example.com', prompt: 'consent' });
+      expect(result.stoppedAt?.searchParams.get('error')).toBe('invalid_request');
+      expect(result.stoppedAt?.searchParams.get('error_description')).toContain("'audience'");
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('with audience=api.atlassian.com: a code', async () => {
+    const provider = await createMockProvider({ preset: 'atlassian' });
+    try {
+      const grant = await authorize(provider, { scope: 'read:jira-work', audience: 'api.atlassian.com', prompt: 'consent' }, provider.fetch);
+      expect(grant.code).not.toBe('');
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it('never redirects to an unregistered redirect URI: the engine error page stands', async () => {
+    const provider = await createMockProvider({ preset: 'atlassian' });
+    try {
+      const result = await navigate(provider, { scope: 'read:jira-work' }, 'http://127.0.0.1/callback-evil');
+      expect(result.stoppedAt).toBeUndefined();
+      expect(result.status).toBe(400);
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it("authorizeErrorDelivery: 'page' answers an error page naming the parameter; forbidden parameters are refused", async () => {
+    const provider = await createMockProvider({
+      quirks: { requiredAuthorizeParams: { owner: 'user', tenant: true }, forbiddenAuthorizeParams: ['response_mode'], authorizeErrorDelivery: 'page' },
+    });
+    try {
+      const missing = await navigate(provider, { owner: 'user' });
+      expect(missing.stoppedAt).toBeUndefined();
+      expect(missing.status).toBe(400);
+      expect(missing.body).toContain('tenant');
+      const forbidden = await navigate(provider, { owner: 'user', tenant: 'x', response_mode: 'query' });
+      expect(forbidden.status).toBe(400);
+      expect(forbidden.body).toContain('response_mode');
+      const fine = await navigate(provider, { owner: 'user', tenant: 'anything' });
+      expect(fine.stoppedAt?.searchParams.get('code')).toBeTruthy();
+    } finally {
+      await provider.close();
+    }
+  });
+});
