@@ -22,7 +22,7 @@ import {
   MAX_GRANTS,
   MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
-import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
+import { recordingMiddleware, scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
 import { identifyAssertionClient } from './engine/assertions.js';
@@ -207,6 +207,13 @@ export async function createMockProviderInternals(
             },
             dropRefreshToken: (token) => store.delete(`RefreshToken:${token}`),
           });
+    // Recorded before the provider-shape layer rewrites preset URLs and bodies or answers a request itself.
+    engine.use(
+      recordingMiddleware(layer, (path) => {
+        const matched = topology?.matchIssuerPath(path);
+        return matched === undefined ? undefined : { role: matched.endpoint.role, host: matched.url.host, path: matched.url.pathname };
+      }),
+    );
     engine.use(providerShapeMiddleware({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh }));
   }
   engine.use(scenarioMiddleware(layer));
