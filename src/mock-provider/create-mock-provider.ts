@@ -43,6 +43,7 @@ import { readState, StateWriter } from './state/state-file.js';
 import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 import { applyPreset } from './presets/apply.js';
 import { hasProviderShape, providerShapeMiddleware } from './scenario/provider-shape.js';
+import { unprefixToken } from './scenario/token-prefix.js';
 import { RefreshFamilies } from './scenario/refresh-policy.js';
 import { Topology } from './scenario/topology.js';
 
@@ -374,12 +375,13 @@ export async function createMockProviderInternals(
       return layer.recorder.requests;
     },
     clearRequests: () => layer.recorder.clear(),
-    lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    // A preset's prefixed token (`gho_…`) stands for the engine's token it wraps.
+    lookupAccessToken: (token) => controls.lookupAccessToken(unprefixToken(quirks, token)),
     async verifyBearer(input, verifyOptions = {}) {
       const authorization = input === undefined || typeof input === 'string' ? input : (input.headers.get('authorization') ?? undefined);
       const result = await checkBearer({
         authorization,
-        lookup: (token) => controls.lookupAccessToken(token),
+        lookup: (token) => controls.lookupAccessToken(unprefixToken(quirks, token)),
         ...(verifyOptions.requiredScopes === undefined ? {} : { requiredScopes: verifyOptions.requiredScopes }),
       });
       if (!result.ok) return result;

@@ -62,6 +62,8 @@ export const github = definePreset({
     // Form-encoded unless Accept: application/json (providers.md §2.3).
     tokenResponseEncoding: 'form-unless-accept-json',
     tokenType: 'bearer',
+    // access_token=gho_… (providers.md §2.3, the documented answer).
+    accessTokenPrefix: 'gho_',
     expiresIn: false,
     // Requested space-separated, answered comma-separated ("repo,gist").
     responseScope: { format: 'comma' },

@@ -80,6 +80,8 @@ export interface UserToken {
   /** The member of the token answer it sits under (`authed_user`). */
   at: string;
   tokenType: string;
+  /** Prefix of the nested user access token (Slack `xoxp-`); default `accessTokenPrefix`. */
+  accessTokenPrefix?: string;
 }
 
 export type ErrorCondition = 'badCode' | 'badRefresh' | 'badClient' | 'badRequest' | 'unsupportedFormat' | 'other';
@@ -154,6 +156,13 @@ export interface ProviderShapeQuirks {
   okEnvelope?: boolean;
   /** `token_type` as the provider spells it (`bearer`, `Bearer`, `bot`). */
   tokenType?: string;
+  /**
+   * Prefix the answer's access token carries (GitHub `gho_`, Slack `xoxb-`, Dropbox `sl.`), so connectors that
+   * check a token's shape pass; the prefixed value is accepted wherever the token is presented.
+   */
+  accessTokenPrefix?: string;
+  /** Prefix the answer's refresh token carries (GitHub App `ghr_`). */
+  refreshTokenPrefix?: string;
   /** `false`: no `expires_in` in the answer (GitHub OAuth App, Salesforce, Notion). */
   expiresIn?: boolean;
   responseScope?: ResponseScope;

@@ -13,6 +13,7 @@ import { applyTokenResponseQuirks, type Quirks } from './quirks.js';
 import { refreshTokenIssued } from './refresh-issuance.js';
 import type { RefreshFamilies } from './refresh-policy.js';
 import { readAuthorizeScopes } from './scope-format.js';
+import { prefixTokenAnswer, unprefixRequest, unprefixToken } from './token-prefix.js';
 import { checkTokenRequest } from './token-request-format.js';
 import { shapeTokenAnswer } from './token-response-shape.js';
 import { userContext } from './template.js';
@@ -34,6 +35,8 @@ const SHAPE_KEYS: readonly (keyof ProviderShapeQuirks)[] = [
   'tokenResponseEncoding',
   'okEnvelope',
   'tokenType',
+  'accessTokenPrefix',
+  'refreshTokenPrefix',
   'expiresIn',
   'responseScope',
   'extraTokenFields',
@@ -110,6 +113,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     const matched = deps.topology?.matchIssuerPath(ctx.path);
     const role = matched?.endpoint.role ?? (ctx.path === ROUTES.token ? 'token' : ctx.path === ROUTES.authorization ? 'authorization' : undefined);
     if (role === undefined) {
+      await unprefixRequest(quirks, req);
       await next();
       observeCode(ctx, undefined);
       return;
@@ -125,7 +129,11 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         ctx.body = { error: 'invalid_request', error_description: `Use ${methods.join(' or ')}.` };
         return;
       }
-      const answer = await answerIdentity(endpoint, { authorization: header(ctx.headers.authorization), pathname: ctx.path, issuer: deps.issuer }, deps);
+      const answer = await answerIdentity(
+        endpoint,
+        { authorization: header(ctx.headers.authorization), pathname: ctx.path, issuer: deps.issuer },
+        { users: deps.users, lookup: (token) => deps.lookup(unprefixToken(quirks, token)) },
+      );
       ctx.status = answer.status;
       for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
       ctx.body = answer.body;
@@ -172,6 +180,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     }
 
     if (role === 'revocation') {
+      await unprefixRequest(quirks, req);
       ctx.url = `${ROUTES.revocation}${ctx.querystring === '' ? '' : `?${ctx.querystring}`}`;
       return next();
     }
@@ -199,6 +208,11 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
       changed = true;
     }
     const grantType = form.get('grant_type') ?? undefined;
+    const presented = form.get('refresh_token');
+    if (presented !== null && unprefixToken(quirks, presented) !== presented) {
+      form.set('refresh_token', unprefixToken(quirks, presented));
+      changed = true;
+    }
     const refreshSent = grantType === 'refresh_token' ? (form.get('refresh_token') ?? undefined) : undefined;
     let engineRefresh = refreshSent;
     let replayed: Record<string, unknown> | undefined;
@@ -279,7 +293,14 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         user: userContext(user ?? (info === undefined ? undefined : { id: info.accountId, claims: {} })),
       },
     });
-    write(ctx, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' }, shaped, grantType, accept);
+    write(
+      ctx,
+      200,
+      { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' },
+      prefixTokenAnswer(quirks, shaped),
+      grantType,
+      accept,
+    );
   };
 
   function writeError(
