@@ -101,6 +101,20 @@ describe('token prefixes', () => {
     }
   });
 
+  it("accessTokenFormat: 'jwt' keeps a verifiable JWT (no prefix), accepted at the identity call", async () => {
+    const provider = await createMockProvider({ preset: 'github', accessTokenFormat: 'jwt' });
+    try {
+      const grant = await authorize(provider, { scope: 'repo' }, provider.fetch);
+      const answer = await exchange(provider, grant, { fetch: provider.fetch, accept: 'application/json' });
+      expect(answer.body.access_token).toMatch(/^eyJ[\w-]*\.[\w-]+\.[\w-]+$/);
+      expect((await provider.fetch('https://api.github.com/user', { headers: { authorization: `Bearer ${answer.body.access_token as string}` } })).status).toBe(
+        200,
+      );
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('a preset without a confirmed prefix (gitlab) keeps the engine token as is', async () => {
     const provider = await createMockProvider({ preset: 'gitlab' });
     try {

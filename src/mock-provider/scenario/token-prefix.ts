@@ -27,17 +27,22 @@ export function prefixTokenAnswer(quirks: ProviderShapeQuirks, answer: Record<st
   const out = { ...answer };
   const at = quirks.accessTokenPrefix ?? '';
   const rt = quirks.refreshTokenPrefix ?? '';
-  if (typeof out.access_token === 'string') out.access_token = at + out.access_token;
+  if (typeof out.access_token === 'string' && !isJwt(out.access_token)) out.access_token = at + out.access_token;
   if (typeof out.refresh_token === 'string') out.refresh_token = rt + out.refresh_token;
   const user = quirks.userToken;
   const nested = user === undefined ? undefined : out[user.at];
   if (user !== undefined && typeof nested === 'object' && nested !== null && !Array.isArray(nested)) {
     const inner = { ...(nested as Record<string, unknown>) };
-    if (typeof inner.access_token === 'string') inner.access_token = (user.accessTokenPrefix ?? at) + inner.access_token;
+    if (typeof inner.access_token === 'string' && !isJwt(inner.access_token)) inner.access_token = (user.accessTokenPrefix ?? at) + inner.access_token;
     if (typeof inner.refresh_token === 'string') inner.refresh_token = rt + inner.refresh_token;
     out[user.at] = inner;
   }
   return out;
+}
+
+/** A JWT access token (`accessTokenFormat: 'jwt'`) stays a verifiable JWT: no prefix (the engine's opaque tokens have no dot). */
+function isJwt(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 }
 
 /**
