@@ -92,4 +92,24 @@ describe('requiredAuthorizeParams (atlassian: audience=api.atlassian.com)', () =
       await provider.close();
     }
   });
+
+  describe('airtable: state, code_challenge and at least one scope are required (providers.md §2.15)', () => {
+    for (const [name, params] of [
+      ['state', { scope: 'data.records:read', state: '' }],
+      ['code_challenge', { scope: 'data.records:read', code_challenge: '', code_challenge_method: '' }],
+      ['scope', {}],
+    ] as const) {
+      it(`without ${name}: invalid_request naming it, no code`, async () => {
+        const provider = await createMockProvider({ preset: 'airtable' });
+        try {
+          const result = await navigate(provider, params);
+          expect(result.stoppedAt?.searchParams.get('code')).toBeNull();
+          expect(result.stoppedAt?.searchParams.get('error'), result.stoppedAt?.href).toBe('invalid_request');
+          expect(result.stoppedAt?.searchParams.get('error_description')).toContain(`'${name}'`);
+        } finally {
+          await provider.close();
+        }
+      });
+    }
+  });
 });
