@@ -294,9 +294,13 @@ export async function createMockProviderInternals(
   const authorizationUrl = endpoints.authorization ?? `${issuer}${ROUTES.authorization}`;
   const tokenUrl = endpoints.token ?? `${issuer}${ROUTES.token}`;
 
+  // The headless flow sends the fixed values the preset requires on the authorization request (Atlassian's audience).
+  const headlessAuthorizationUrl = new URL(authorizationUrl);
+  for (const [name, value] of Object.entries(quirks.requiredAuthorizeParams ?? {}))
+    if (typeof value === 'string') headlessAuthorizationUrl.searchParams.set(name, value);
   const headless: HeadlessDeps = {
     fetch: providerFetch,
-    authorizationUrl,
+    authorizationUrl: headlessAuthorizationUrl.href,
     tokenUrl,
     scopeSeparator: quirks.scopeSeparator ?? ' ',
     clients: () => clients,

@@ -112,4 +112,21 @@ describe('requiredAuthorizeParams (atlassian: audience=api.atlassian.com)', () =
       });
     }
   });
+
+  it('getTokens() sends the fixed values a preset requires (atlassian audience); a missing scope it cannot guess is named', async () => {
+    const atlassian = await createMockProvider({ preset: 'atlassian' });
+    try {
+      expect(typeof (await atlassian.getTokens()).access_token).toBe('string');
+      expect(atlassian.authorizationUrl).toBe('https://auth.atlassian.com/authorize');
+    } finally {
+      await atlassian.close();
+    }
+    const airtable = await createMockProvider({ preset: 'airtable' });
+    try {
+      await expect(airtable.getTokens()).rejects.toThrow("missing required parameter 'scope'");
+      expect(typeof (await airtable.getTokens({ scope: 'data.records:read' })).access_token).toBe('string');
+    } finally {
+      await airtable.close();
+    }
+  });
 });
