@@ -115,6 +115,20 @@ describe('token prefixes', () => {
     }
   });
 
+  it('a body over the size limit at introspection still gets the 413 (not a 500) with a prefixing preset', async () => {
+    const provider = await createMockProvider({ preset: 'github' });
+    try {
+      const response = await provider.fetch(provider.introspectionUrl, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=gho_x&pad=${'a'.repeat(1024 * 1024 + 10)}`,
+      });
+      expect(response.status).toBe(413);
+    } finally {
+      await provider.close();
+    }
+  });
+
   it('a preset without a confirmed prefix (gitlab) keeps the engine token as is', async () => {
     const provider = await createMockProvider({ preset: 'gitlab' });
     try {

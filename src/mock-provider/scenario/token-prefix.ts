@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { knownRequestBody, readRequestBody, replayRequestBody, setKnownRequestBody } from '../transport/request-body.js';
+import { knownRequestBody, readRequestBody, RequestBodyTooLargeError, replayRequestBody, setKnownRequestBody } from '../transport/request-body.js';
 import type { ProviderShapeQuirks } from './dimensions.js';
 
 /**
@@ -58,7 +58,14 @@ export async function unprefixRequest(quirks: ProviderShapeQuirks, req: Incoming
     if (token !== bearer[1]) req.headers.authorization = `Bearer ${token}`;
   }
   if (req.method !== 'POST' || !/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return;
-  const body = await readRequestBody(req);
+  let body: Buffer;
+  try {
+    body = await readRequestBody(req);
+  } catch (error) {
+    // Too large: the scenario layer answers 413.
+    if (error instanceof RequestBodyTooLargeError) return;
+    throw error;
+  }
   const form = new URLSearchParams(body.toString('utf8'));
   const token = form.get('token');
   if (token === null || unprefixToken(quirks, token) === token) return;
