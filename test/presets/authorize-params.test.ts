@@ -129,4 +129,27 @@ describe('requiredAuthorizeParams (atlassian: audience=api.atlassian.com)', () =
       await airtable.close();
     }
   });
+
+  it('response_mode=form_post: the auto-submitted form carries the description naming the parameter', async () => {
+    const provider = await createMockProvider({ preset: 'atlassian' });
+    try {
+      const url = new URL(provider.endpoints.authorization as string);
+      for (const [name, value] of Object.entries({
+        response_type: 'code',
+        client_id: CLIENT.id,
+        redirect_uri: CLIENT.redirectUri,
+        state: 'st-2',
+        response_mode: 'form_post',
+        code_challenge: createPkce().challenge,
+        code_challenge_method: 'S256',
+      }))
+        url.searchParams.set(name, value);
+      const text = await (await provider.fetch(url.href, { redirect: 'manual' })).text();
+      expect(text).toContain('name="error" value="invalid_request"');
+      expect(text).toContain(`name="error_description" value="missing required parameter &#39;audience&#39;"`);
+      expect(text).toContain('name="state" value="st-2"');
+    } finally {
+      await provider.close();
+    }
+  });
 });

@@ -43,3 +43,14 @@ export function rewriteRefusal(location: string, description: string): string | 
   }
   return undefined;
 }
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The engine's `form_post` page (hidden inputs, auto-submitted) with its refusal replaced by `description`, or undefined when it is another page. */
+export function rewriteFormPostRefusal(html: string, description: string): string | undefined {
+  const refused = `name="error_description" value="${ENGINE_REFUSAL}"`;
+  if (!html.includes(refused)) return undefined;
+  return html.replace(refused, `name="error_description" value="${escapeAttribute(description)}"`);
+}

@@ -7,7 +7,7 @@ import type { MockUser } from '../types.js';
 import type { ErrorCondition, ProviderShapeQuirks } from './dimensions.js';
 import { errorCondition, styleError } from './error-style.js';
 import { answerIdentity } from './identity.js';
-import { checkAuthorizeParams, REFUSED_PKCE_METHOD, rewriteRefusal } from './authorize-params.js';
+import { checkAuthorizeParams, REFUSED_PKCE_METHOD, rewriteFormPostRefusal, rewriteRefusal } from './authorize-params.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './pipeline.js';
 import { applyTokenResponseQuirks, type Quirks } from './quirks.js';
 import { refreshTokenIssued } from './refresh-issuance.js';
@@ -164,6 +164,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         const location = header(ctx.response.headers.location as string | string[] | undefined);
         const rewritten = location === undefined ? undefined : rewriteRefusal(location, refusal);
         if (rewritten !== undefined) ctx.redirect(rewritten);
+        else if (typeof ctx.body === 'string') ctx.body = rewriteFormPostRefusal(ctx.body, refusal) ?? ctx.body;
         return;
       }
       const record: AuthorizationRecord = { params: new URLSearchParams(params), scopes: read.scopes, userScopes: read.userScopes };
