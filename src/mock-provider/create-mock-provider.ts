@@ -22,7 +22,7 @@ import {
   MAX_GRANTS,
   MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
-import { scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
+import { recordingMiddleware, scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
 import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
 import { identifyAssertionClient } from './engine/assertions.js';
@@ -43,6 +43,7 @@ import { readState, StateWriter } from './state/state-file.js';
 import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 import { applyPreset } from './presets/apply.js';
 import { hasProviderShape, providerShapeMiddleware } from './scenario/provider-shape.js';
+import { unprefixToken } from './scenario/token-prefix.js';
 import { RefreshFamilies } from './scenario/refresh-policy.js';
 import { Topology } from './scenario/topology.js';
 
@@ -209,6 +210,13 @@ export async function createMockProviderInternals(
             dropRefreshToken: (token) => store.delete(`RefreshToken:${token}`),
           });
     if (persisted?.refreshAliases !== undefined) refresh?.load(persisted.refreshAliases);
+    // Recorded before the provider-shape layer rewrites preset URLs and bodies or answers a request itself.
+    engine.use(
+      recordingMiddleware(layer, (path) => {
+        const matched = topology?.matchIssuerPath(path);
+        return matched === undefined ? undefined : { role: matched.endpoint.role, host: matched.url.host, path: matched.url.pathname };
+      }),
+    );
     engine.use(providerShapeMiddleware({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh }));
   }
   engine.use(scenarioMiddleware(layer));
@@ -290,9 +298,13 @@ export async function createMockProviderInternals(
   const authorizationUrl = endpoints.authorization ?? `${issuer}${ROUTES.authorization}`;
   const tokenUrl = endpoints.token ?? `${issuer}${ROUTES.token}`;
 
+  // The headless flow sends the fixed values the preset requires on the authorization request (Atlassian's audience).
+  const headlessAuthorizationUrl = new URL(authorizationUrl);
+  for (const [name, value] of Object.entries(quirks.requiredAuthorizeParams ?? {}))
+    if (typeof value === 'string') headlessAuthorizationUrl.searchParams.set(name, value);
   const headless: HeadlessDeps = {
     fetch: providerFetch,
-    authorizationUrl,
+    authorizationUrl: headlessAuthorizationUrl.href,
     tokenUrl,
     scopeSeparator: quirks.scopeSeparator ?? ' ',
     clients: () => clients,
@@ -372,12 +384,13 @@ export async function createMockProviderInternals(
       return layer.recorder.requests;
     },
     clearRequests: () => layer.recorder.clear(),
-    lookupAccessToken: (token) => controls.lookupAccessToken(token),
+    // A preset's prefixed token (`gho_…`) stands for the engine's token it wraps.
+    lookupAccessToken: (token) => controls.lookupAccessToken(unprefixToken(quirks, token)),
     async verifyBearer(input, verifyOptions = {}) {
       const authorization = input === undefined || typeof input === 'string' ? input : (input.headers.get('authorization') ?? undefined);
       const result = await checkBearer({
         authorization,
-        lookup: (token) => controls.lookupAccessToken(token),
+        lookup: (token) => controls.lookupAccessToken(unprefixToken(quirks, token)),
         ...(verifyOptions.requiredScopes === undefined ? {} : { requiredScopes: verifyOptions.requiredScopes }),
       });
       if (!result.ok) return result;

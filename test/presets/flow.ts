@@ -19,6 +19,8 @@ export const OFFLINE_PARAMS: Partial<Record<PresetName, Record<string, string>>>
   slack: { scope: 'chat:write,channels:read' },
   linear: { scope: 'read,write' },
   github: { scope: 'repo gist' },
+  // Airtable requires at least one scope.
+  airtable: { scope: 'data.records:read' },
 };
 
 export function authFor(name: PresetName): Auth {

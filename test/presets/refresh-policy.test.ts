@@ -185,9 +185,11 @@ describe('how a refresh token is obtained', () => {
 
   it('Atlassian and Microsoft: only with the offline_access scope', async () => {
     for (const name of ['atlassian', 'microsoft'] as const) {
-      const without = await codeExchange(name, { scope: 'read:me' });
+      // Atlassian requires audience=api.atlassian.com on the authorization request.
+      const extra: Record<string, string> = name === 'atlassian' ? { audience: 'api.atlassian.com' } : {};
+      const without = await codeExchange(name, { scope: 'read:me', ...extra });
       expect(without.answer.body.refresh_token, name).toBeUndefined();
-      const withIt = await codeExchange(name, { scope: 'read:me offline_access' }, without.target);
+      const withIt = await codeExchange(name, { scope: 'read:me offline_access', ...extra }, without.target);
       expect(withIt.answer.body.refresh_token, name).toBeTypeOf('string');
       await without.target.close();
     }

@@ -22,6 +22,9 @@ export const airtable = definePreset({
         },
       ],
     },
+    // scope ("at least one" required), state (required) and code_challenge (required) (providers.md §2.15).
+    // How a missing one is answered is [unconfirmed]: the RFC 6749 redirect.
+    requiredAuthorizeParams: { scope: true, state: true, code_challenge: true },
     refreshTokenWhen: 'always',
     // Basic for confidential clients.
     clientAuth: 'basic',

@@ -39,6 +39,10 @@ export const atlassian = definePreset({
         },
       ],
     },
+    // "`audience` is required" (providers.md §2.1; https://developer.atlassian.com/cloud/jira/software/oauth-2-3lo-apps/).
+    // How the real provider answers its absence is [unconfirmed]: the RFC 6749 redirect. prompt=consent is always
+    // sent by arctic and Nango but providers.md does not say it is required, so it is not enforced.
+    requiredAuthorizeParams: { audience: 'api.atlassian.com' },
     // RT only with offline_access.
     refreshTokenWhen: { scope: 'offline_access' },
     // JSON documented, form works in practice (arctic, Nango).

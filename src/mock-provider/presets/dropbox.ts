@@ -32,6 +32,8 @@ export const dropbox = definePreset({
     // RT only with token_access_type=offline.
     refreshTokenWhen: { param: 'token_access_type', value: 'offline' },
     tokenType: 'bearer',
+    // Short-lived access tokens sl.… (providers.md §2.23).
+    accessTokenPrefix: 'sl.',
     extraTokenFields: { uid: '{user.number|string}', account_id: 'dbid:{user.id}' },
     // Static; the refresh answer is only {access_token, token_type, expires_in}.
     refreshPolicy: { mode: 'static', echo: false },

@@ -19,6 +19,12 @@ export const githubApp = definePreset({
     refreshTokenWhen: 'always',
     tokenResponseEncoding: 'form-unless-accept-json',
     tokenType: 'bearer',
+    // Prefixes ghu_ (user access token) and ghr_ (refresh token) (providers.md §1, §2.3).
+    accessTokenPrefix: 'ghu_',
+    refreshTokenPrefix: 'ghr_',
+    // A code exchange needs no grant_type (providers.md §2.3, as for OAuth Apps); refresh is documented with
+    // grant_type=refresh_token, so it stays required.
+    grantTypeOptional: ['authorization_code'],
     // GitHub Apps answer an empty scope: "".
     responseScope: { format: 'empty' },
     refreshTokenFields: { refresh_token_expires_in: 15897600 },

@@ -62,10 +62,15 @@ export const github = definePreset({
     // Form-encoded unless Accept: application/json (providers.md §2.3).
     tokenResponseEncoding: 'form-unless-accept-json',
     tokenType: 'bearer',
+    // access_token=gho_… (providers.md §2.3, the documented answer).
+    accessTokenPrefix: 'gho_',
     expiresIn: false,
     // Requested space-separated, answered comma-separated ("repo,gist").
     responseScope: { format: 'comma' },
     clientAuth: 'either',
+    // The token request is client_id, client_secret, code, redirect_uri: no grant_type (providers.md §2.3;
+    // github/docs content/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps.md).
+    grantTypeOptional: ['authorization_code'],
     errorStyle: GITHUB_ERRORS,
   },
 });

@@ -25,7 +25,9 @@ export const slack = definePreset({
     },
     // Comma-separated bot `scope` and user `user_scope`.
     scopeSeparator: ',',
-    userToken: { scopeParam: 'user_scope', at: 'authed_user', tokenType: 'user' },
+    // Bot token xoxb-…, user token xoxp-… (providers.md §2.17, the documented oauth.v2.access answer).
+    userToken: { scopeParam: 'user_scope', at: 'authed_user', tokenType: 'user', accessTokenPrefix: 'xoxp-' },
+    accessTokenPrefix: 'xoxb-',
     // No RT unless token rotation is enabled on the app.
     refreshTokenWhen: 'never',
     // Form and JSON; Basic recommended, body accepted.

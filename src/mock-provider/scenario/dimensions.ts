@@ -54,6 +54,12 @@ export interface FirstConsentOnly {
 /** Token request body encodings the token endpoint accepts. */
 export type TokenRequestFormat = 'form' | 'json';
 
+/**
+ * Grants a token request may leave `grant_type` out for: without it, a request carrying `code` is an
+ * `authorization_code` exchange (GitHub), one carrying `refresh_token` a `refresh_token` grant, when listed here.
+ */
+export type OptionalGrantType = 'authorization_code' | 'refresh_token';
+
 /** Client authentication at the token endpoint: `either` (Basic or body), `body` only, `basic` required. */
 export type ClientAuthQuirk = 'either' | 'body' | 'basic';
 
@@ -74,6 +80,8 @@ export interface UserToken {
   /** The member of the token answer it sits under (`authed_user`). */
   at: string;
   tokenType: string;
+  /** Prefix of the nested user access token (Slack `xoxp-`); default `accessTokenPrefix`. */
+  accessTokenPrefix?: string;
 }
 
 export type ErrorCondition = 'badCode' | 'badRefresh' | 'badClient' | 'badRequest' | 'unsupportedFormat' | 'other';
@@ -121,18 +129,40 @@ export interface ProviderShapeQuirks {
   /** Separator of scopes in the authorization request (and of `scope` in the answer unless `responseScope` says otherwise). Default `' '`. */
   scopeSeparator?: ' ' | ',';
   userToken?: UserToken;
+  /**
+   * Authorization parameters the provider requires: name → the value it must have, or `true` for any value
+   * (Atlassian `audience=api.atlassian.com`). A missing or different one is refused with `invalid_request`
+   * naming it, delivered as `authorizeErrorDelivery` says.
+   */
+  requiredAuthorizeParams?: Readonly<Record<string, string | true>>;
+  /** Authorization parameters the provider refuses (same answer as a missing required one). */
+  forbiddenAuthorizeParams?: readonly string[];
+  /**
+   * How a refused authorization parameter is answered: `redirect` (default; RFC 6749 §4.1.2.1, to a registered
+   * redirect URI only, with `state`) or `page` (the provider's own error page, HTTP 400).
+   */
+  authorizeErrorDelivery?: 'redirect' | 'page';
   refreshTokenWhen?: RefreshTokenWhen;
   refreshTokenFirstConsentOnly?: FirstConsentOnly;
   /** Default `['form']` (`['form', 'json']` with `jsonTokenRequests`). */
   tokenRequestFormats?: readonly TokenRequestFormat[];
   /** Default `either`. */
   clientAuth?: ClientAuthQuirk;
+  /** Grants the token endpoint infers when `grant_type` is absent (default none: `grant_type` is required). */
+  grantTypeOptional?: readonly OptionalGrantType[];
   /** Default `json` (`form-unless-accept-json` with `formTokenResponses`). */
   tokenResponseEncoding?: TokenResponseEncoding;
   /** `true`: a success answer carries `ok: true` (Slack's envelope). */
   okEnvelope?: boolean;
   /** `token_type` as the provider spells it (`bearer`, `Bearer`, `bot`). */
   tokenType?: string;
+  /**
+   * Prefix the answer's access token carries (GitHub `gho_`, Slack `xoxb-`, Dropbox `sl.`), so connectors that
+   * check a token's shape pass; the prefixed value is accepted wherever the token is presented.
+   */
+  accessTokenPrefix?: string;
+  /** Prefix the answer's refresh token carries (GitHub App `ghr_`). */
+  refreshTokenPrefix?: string;
   /** `false`: no `expires_in` in the answer (GitHub OAuth App, Salesforce, Notion). */
   expiresIn?: boolean;
   responseScope?: ResponseScope;

@@ -8,6 +8,7 @@ import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
 import { ROUTES } from '../routes.js';
 import { NO_SCOPE, visibleScope } from '../engine/scope-policy.js';
+import type { PresetRole } from './topology.js';
 
 /** Engine paths (oidc-provider's default routes) → the endpoint names faults and recordings use. */
 const ENDPOINT_PATHS: ReadonlyMap<string, EndpointName> = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as EndpointName]));
@@ -20,9 +21,13 @@ export const SENT_HEADERS = Symbol('mock-provider.sentHeaders');
 /** Set on a request the scenario layer itself sends to the engine (a route's sub-request): not a client request. */
 export const INTERNAL_REQUEST = Symbol('mock-provider.internalRequest');
 
+/** Set by {@link recordingMiddleware} on a request it has recorded: the scenario layer does not record it again. */
+export const RECORDED = Symbol('mock-provider.recorded');
+
 export interface TaggedRequest extends IncomingMessage {
   [SENT_HEADERS]?: IncomingHttpHeaders | Record<string, string>;
   [INTERNAL_REQUEST]?: boolean;
+  [RECORDED]?: { status: number | undefined };
 }
 
 /**
@@ -93,16 +98,9 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
       send(ctx, jsonAnswer(413, { error: 'invalid_request', error_description: error.message }));
       return;
     }
-    const recorded = layer.recorder.record({
-      time: Date.now(),
-      method: ctx.method,
-      url: ctx.url,
-      headers: sent,
-      body,
-      contentType,
-      endpoint,
-    });
-    layer.arrivals?.arrived(endpoint);
+    const outer = req[RECORDED];
+    const recorded = outer ?? layer.recorder.record({ time: Date.now(), method: ctx.method, url: ctx.url, headers: sent, body, contentType, endpoint });
+    if (outer === undefined) layer.arrivals?.arrived(endpoint);
     try {
       if (endpoint !== 'other') {
         const fault = layer.faults.take(endpoint);
@@ -160,6 +158,57 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
       hideNoScope(ctx, endpoint);
       if (endpoint === 'token' && ctx.status === 400) explainEviction(layer, ctx, body);
       if (endpoint === 'token' && hasAnyQuirk(layer.quirks)) applyResponseQuirks(layer.quirks, ctx, body, header(sent.accept));
+    } finally {
+      recorded.status = ctx.status;
+    }
+  };
+}
+
+/** Where a request under the issuer really went: the preset endpoint role, host and path (see `topology.ts`). */
+export type LocateRequest = (path: string) => { role: PresetRole; host: string; path: string } | undefined;
+
+const ROLE_ENDPOINTS: Readonly<Record<PresetRole, EndpointName | 'other'>> = {
+  authorization: 'authorization',
+  token: 'token',
+  revocation: 'revocation',
+  identity: 'other',
+};
+
+/**
+ * Records every client request before any other layer sees it (used in front of the provider-shape layer, which
+ * rewrites preset URLs to engine paths, rewrites bodies, and answers some errors and the identity calls itself):
+ * the request as the client sent it, at the preset host and path it called, with the status it finally got.
+ * The scenario layer then leaves recording to it.
+ */
+export function recordingMiddleware(layer: Pick<ScenarioLayer, 'recorder' | 'arrivals'>, locate: LocateRequest): KoaMiddleware {
+  return async (ctx, next) => {
+    const req = ctx.req as TaggedRequest;
+    if (req[INTERNAL_REQUEST] === true) return next();
+    let body: Buffer;
+    try {
+      body = knownRequestBody(req) ?? (await readRequestBody(req));
+    } catch (error) {
+      // Too large: the scenario layer answers (and records) it.
+      if (!(error instanceof RequestBodyTooLargeError)) throw error;
+      return next();
+    }
+    const sent = req[SENT_HEADERS] ?? req.headers;
+    const located = locate(ctx.path);
+    const endpoint = located === undefined ? endpointOf(ctx.path) : ROLE_ENDPOINTS[located.role];
+    const recorded = layer.recorder.record({
+      time: Date.now(),
+      method: ctx.method,
+      url: located === undefined ? ctx.url : `${located.path}${ctx.querystring === '' ? '' : `?${ctx.querystring}`}`,
+      headers: sent,
+      body,
+      contentType: header(sent['content-type']),
+      endpoint,
+      ...(located === undefined ? {} : { host: located.host }),
+    });
+    req[RECORDED] = recorded;
+    layer.arrivals?.arrived(endpoint);
+    try {
+      await next();
     } finally {
       recorded.status = ctx.status;
     }

@@ -7,11 +7,13 @@ import type { MockUser } from '../types.js';
 import type { ErrorCondition, ProviderShapeQuirks } from './dimensions.js';
 import { errorCondition, styleError } from './error-style.js';
 import { answerIdentity } from './identity.js';
+import { checkAuthorizeParams, REFUSED_PKCE_METHOD, rewriteFormPostRefusal, rewriteRefusal } from './authorize-params.js';
 import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './pipeline.js';
 import { applyTokenResponseQuirks, type Quirks } from './quirks.js';
 import { refreshTokenIssued } from './refresh-issuance.js';
 import type { RefreshFamilies } from './refresh-policy.js';
 import { readAuthorizeScopes } from './scope-format.js';
+import { prefixTokenAnswer, unprefixRequest, unprefixToken } from './token-prefix.js';
 import { checkTokenRequest } from './token-request-format.js';
 import { shapeTokenAnswer } from './token-response-shape.js';
 import { userContext } from './template.js';
@@ -22,13 +24,19 @@ const SHAPE_KEYS: readonly (keyof ProviderShapeQuirks)[] = [
   'endpoints',
   'scopeSeparator',
   'userToken',
+  'requiredAuthorizeParams',
+  'forbiddenAuthorizeParams',
+  'authorizeErrorDelivery',
   'refreshTokenWhen',
   'refreshTokenFirstConsentOnly',
   'tokenRequestFormats',
   'clientAuth',
+  'grantTypeOptional',
   'tokenResponseEncoding',
   'okEnvelope',
   'tokenType',
+  'accessTokenPrefix',
+  'refreshTokenPrefix',
   'expiresIn',
   'responseScope',
   'extraTokenFields',
@@ -105,6 +113,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     const matched = deps.topology?.matchIssuerPath(ctx.path);
     const role = matched?.endpoint.role ?? (ctx.path === ROUTES.token ? 'token' : ctx.path === ROUTES.authorization ? 'authorization' : undefined);
     if (role === undefined) {
+      await unprefixRequest(quirks, req);
       await next();
       observeCode(ctx, undefined);
       return;
@@ -120,7 +129,11 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         ctx.body = { error: 'invalid_request', error_description: `Use ${methods.join(' or ')}.` };
         return;
       }
-      const answer = await answerIdentity(endpoint, { authorization: header(ctx.headers.authorization), pathname: ctx.path, issuer: deps.issuer }, deps);
+      const answer = await answerIdentity(
+        endpoint,
+        { authorization: header(ctx.headers.authorization), pathname: ctx.path, issuer: deps.issuer },
+        { users: deps.users, lookup: (token) => deps.lookup(unprefixToken(quirks, token)) },
+      );
       ctx.status = answer.status;
       for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
       ctx.body = answer.body;
@@ -134,6 +147,24 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         ctx.status = 400;
         ctx.type = 'html';
         ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_scope: ${read.refused}` });
+        return;
+      }
+      const refusal = checkAuthorizeParams(params, quirks);
+      if (refusal !== undefined) {
+        if (quirks.authorizeErrorDelivery === 'page') {
+          ctx.status = 400;
+          ctx.type = 'html';
+          ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_request: ${refusal}` });
+          return;
+        }
+        // The engine checks the client and redirect_uri, then refuses this PKCE method at the redirect URI.
+        params.set('code_challenge_method', REFUSED_PKCE_METHOD);
+        ctx.url = `${ROUTES.authorization}?${params.toString()}`;
+        await next();
+        const location = header(ctx.response.headers.location as string | string[] | undefined);
+        const rewritten = location === undefined ? undefined : rewriteRefusal(location, refusal);
+        if (rewritten !== undefined) ctx.redirect(rewritten);
+        else if (typeof ctx.body === 'string') ctx.body = rewriteFormPostRefusal(ctx.body, refusal) ?? ctx.body;
         return;
       }
       const record: AuthorizationRecord = { params: new URLSearchParams(params), scopes: read.scopes, userScopes: read.userScopes };
@@ -150,6 +181,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     }
 
     if (role === 'revocation') {
+      await unprefixRequest(quirks, req);
       ctx.url = `${ROUTES.revocation}${ctx.querystring === '' ? '' : `?${ctx.querystring}`}`;
       return next();
     }
@@ -170,8 +202,18 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
       return;
     }
     const form = new URLSearchParams(checked.body.toString('utf8'));
-    const grantType = form.get('grant_type') ?? undefined;
     let changed = checked.converted;
+    const inferred = inferGrantType(quirks, form);
+    if (inferred !== undefined) {
+      form.set('grant_type', inferred);
+      changed = true;
+    }
+    const grantType = form.get('grant_type') ?? undefined;
+    const presented = form.get('refresh_token');
+    if (presented !== null && unprefixToken(quirks, presented) !== presented) {
+      form.set('refresh_token', unprefixToken(quirks, presented));
+      changed = true;
+    }
     const refreshSent = grantType === 'refresh_token' ? (form.get('refresh_token') ?? undefined) : undefined;
     let engineRefresh = refreshSent;
     let replayed: Record<string, unknown> | undefined;
@@ -252,7 +294,14 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         user: userContext(user ?? (info === undefined ? undefined : { id: info.accountId, claims: {} })),
       },
     });
-    write(ctx, 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' }, shaped, grantType, accept);
+    write(
+      ctx,
+      200,
+      { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' },
+      prefixTokenAnswer(quirks, shaped),
+      grantType,
+      accept,
+    );
   };
 
   function writeError(
@@ -297,6 +346,15 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     for (const [name, value] of Object.entries(encoded.headers)) ctx.set(name, value);
     ctx.body = encoded.body;
   }
+}
+
+/** The grant a token request without `grant_type` stands for, when `quirks.grantTypeOptional` lists it. */
+function inferGrantType(quirks: Quirks, form: URLSearchParams): string | undefined {
+  const optional = quirks.grantTypeOptional;
+  if (optional === undefined || form.has('grant_type')) return undefined;
+  if (form.has('code')) return optional.includes('authorization_code') ? 'authorization_code' : undefined;
+  if (form.has('refresh_token')) return optional.includes('refresh_token') ? 'refresh_token' : undefined;
+  return undefined;
 }
 
 function objectBody(ctx: KoaContext): Record<string, unknown> | undefined {

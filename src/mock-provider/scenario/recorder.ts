@@ -10,6 +10,11 @@ export interface RecordedRequest {
   time: number;
   method: string;
   endpoint: EndpointName | 'other';
+  /**
+   * With a preset, the host of the provider URL the client called (`github.com`, `api.github.com`); `path` is
+   * then that URL's path (`/login/oauth/access_token`). Absent for the engine's own endpoints.
+   */
+  host?: string;
   path: string;
   /** Query parameters; for a repeated name the first value is kept. */
   query: Record<string, string>;
@@ -96,6 +101,8 @@ export function redactRequest(input: {
   body?: string | undefined;
   contentType?: string | undefined;
   endpoint: EndpointName | 'other';
+  /** The preset host the request was addressed to (`url` is then its path). */
+  host?: string | undefined;
   /** When the request arrived (default: now). */
   time?: number;
   /** Values redacted wherever they appear whole (the registered client secrets). */
@@ -118,6 +125,7 @@ export function redactRequest(input: {
     time: input.time ?? Date.now(),
     method: input.method.toUpperCase(),
     endpoint: input.endpoint,
+    ...(input.host === undefined ? {} : { host: input.host }),
     path: url.pathname,
     query,
     headers,
@@ -135,6 +143,8 @@ export interface RawRecordedRequest {
   body: Buffer;
   contentType: string | undefined;
   endpoint: EndpointName | 'other';
+  /** The preset host the request was addressed to (`url` is then the path and query on it). */
+  host?: string;
 }
 
 /** A recording redacted on first read; `status` may be set before or after. */
