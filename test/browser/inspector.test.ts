@@ -41,7 +41,21 @@ afterAll(async () => {
 });
 
 it('lists a login that just happened without any secret, and its expire button makes /api/me answer 401', async () => {
-  run = startCli(['mock-provider', '--port', '0', '--login', 'form', '--client-secret', SECRET, '--scope', 'read:issues', '--control-token', TOKEN]);
+  run = startCli([
+    'mock-provider',
+    '--port',
+    '0',
+    '--login',
+    'form',
+    '--client-secret',
+    SECRET,
+    '--scope',
+    'read:issues',
+    '--scope',
+    'offline_access',
+    '--control-token',
+    TOKEN,
+  ]);
   const [, issuer] = await run.waitForStderr(/^issuer\s+(\S+)/m);
   await run.waitForStderr(/ready on/);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
