@@ -3,10 +3,11 @@
  * pages, then the page lists it (no secret, code or token anywhere in its HTML), and its expire button makes
  * the next `/api/me` answer 401.
  */
+import { launchChromium } from './chromium.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CliRun, startCli } from '../helpers/cli.js';
 
@@ -20,18 +21,7 @@ let run: CliRun | undefined;
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
