@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { MockClient } from '../types.js';
 import { ROUTES } from '../routes.js';
 import { addEngineScopes } from './scopes.js';
+import { basicCredentials } from '../../shared/basic-auth.js';
 
 /**
  * Which scopes a client may ask for, in one place:
@@ -126,7 +127,7 @@ export class ScopePolicy {
     const grantType = form.get('grant_type');
     const scope = (form.get('scope') ?? '').trim();
     if (grantType === null || grantType === 'authorization_code' || grantType === 'refresh_token' || scope === '') return undefined;
-    const clientId = form.get('client_id') ?? basicClientId(authorization) ?? '';
+    const clientId = form.get('client_id') ?? basicCredentials(authorization)?.id ?? '';
     const requested = [...new Set(scope.split(' ').filter((part) => part !== ''))];
     this.admit(clientId, requested);
     try {
@@ -159,20 +160,6 @@ export class ScopePolicy {
       }
       return next();
     };
-  }
-}
-
-/** The client id of an HTTP Basic `Authorization` header (RFC 6749 §2.3.1: form-encoded before base64). */
-function basicClientId(authorization: string | undefined): string | undefined {
-  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
-  if (match === null) return undefined;
-  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-  } catch {
-    return undefined;
   }
 }
 

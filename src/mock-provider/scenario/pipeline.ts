@@ -7,6 +7,7 @@ import { applyTokenResponseQuirks, InvalidRequestError, jsonBodyToForm, type Qui
 import type { Arrivals } from './arrivals.js';
 import type { RequestRecorder } from './recorder.js';
 import { ROUTES } from '../routes.js';
+import { basicCredentials } from '../../shared/basic-auth.js';
 import { NO_SCOPE, visibleScope } from '../engine/scope-policy.js';
 import type { PresetRole } from './topology.js';
 
@@ -131,12 +132,16 @@ export function scenarioMiddleware(layer: ScenarioLayer): KoaMiddleware {
           body = normalized.body;
         }
       }
-      if (endpoint === 'token' && layer.identifyClient !== undefined && isForm(header(req.headers['content-type']))) {
-        const identified = layer.identifyClient(new URLSearchParams(body.toString('utf8')), header(req.headers.authorization));
-        if (identified !== undefined) body = Buffer.from(identified.toString());
-      }
-      if (endpoint === 'token' && layer.tokenScopes !== undefined && isForm(header(req.headers['content-type']))) {
-        const refused = layer.tokenScopes(new URLSearchParams(body.toString('utf8')), header(req.headers.authorization));
+      if (endpoint === 'token' && (layer.identifyClient !== undefined || layer.tokenScopes !== undefined) && isForm(header(req.headers['content-type']))) {
+        // One parse of the token form for both: the client the request identifies itself, then its scopes.
+        const authorization = header(req.headers.authorization);
+        let form = new URLSearchParams(body.toString('utf8'));
+        const identified = layer.identifyClient?.(form, authorization);
+        if (identified !== undefined) {
+          form = identified;
+          body = Buffer.from(identified.toString());
+        }
+        const refused = layer.tokenScopes?.(form, authorization);
         if (refused !== undefined) {
           send(ctx, jsonAnswer(400, refused));
           return;
@@ -336,18 +341,9 @@ function dropDuplicateBasicAuth(headers: IncomingHttpHeaders, body: Buffer): { h
   const form = new URLSearchParams(body.toString('utf8'));
   const bodySecret = form.get('client_secret');
   if (bodySecret === null) return undefined;
-  const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return undefined;
-  const decode = (value: string): string => {
-    try {
-      return decodeURIComponent(value.replace(/\+/g, '%20'));
-    } catch {
-      return value;
-    }
-  };
-  const headerId = decode(decoded.slice(0, colon));
-  const headerSecret = decode(decoded.slice(colon + 1));
+  const credentials = basicCredentials(authorization);
+  if (credentials === undefined) return undefined;
+  const { id: headerId, secret: headerSecret } = credentials;
   const bodyId = form.get('client_id');
   if (headerSecret !== bodySecret || (bodyId !== null && bodyId !== headerId)) return undefined;
   const without = { ...headers };
