@@ -17,7 +17,7 @@ export class ConsoleReporter implements FlowReporter {
   readonly #verbose: boolean;
 
   /** `verbose`: also print every HTTP request the flow sends and its status (`--verbose`). */
-  constructor(stream: NodeJS.WriteStream = process.stderr, options: { verbose?: boolean } = {}) {
+  constructor(stream: NodeJS.WriteStream = process.stderr, options: { verbose?: boolean | undefined } = {}) {
     this.#stream = stream;
     this.#tty = Boolean(stream.isTTY) && !process.env.CI;
     this.#verbose = options.verbose === true;

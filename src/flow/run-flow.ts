@@ -71,51 +71,51 @@ export interface FlowTunnel {
 
 /** The edges of the flow, shaped by what they are. Tests and `--mock` inject their own; the CLI wires the real ones. */
 export interface FlowEdges {
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   browser: OpenBrowser;
   /** Required unless `tunnel: false`. */
-  tunnel?: FlowTunnel;
+  tunnel?: FlowTunnel | undefined;
   /** Replaces the provider's URLs (the mock of `--mock`). */
-  provider?: ProviderOverride;
+  provider?: ProviderOverride | undefined;
   /** Asks for what the password grant needs when the test account lacks it (a hidden prompt in the CLI). */
-  prompt?: PromptEdge;
-  reporter?: FlowReporter;
+  prompt?: PromptEdge | undefined;
+  reporter?: FlowReporter | undefined;
 }
 
 export interface FlowOptions {
   configPath: string;
   /** Test account to write; default `development`. */
-  testAccount?: string;
-  authorization?: string;
+  testAccount?: string | undefined;
+  authorization?: string | undefined;
   /** Platform environment whose callback-cli URL is the redirect URL; default `production`. */
-  environment?: string;
-  reauth?: boolean;
-  redirectUrl?: string;
+  environment?: string | undefined;
+  reauth?: boolean | undefined;
+  redirectUrl?: string | undefined;
   /** `false` for `--no-tunnel`. Default true. */
-  tunnel?: boolean;
+  tunnel?: boolean | undefined;
   /** `false` for `--no-pkce`. Default true. */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /** Callback server port; 0 picks a free one. Default {@link DEFAULT_CALLBACK_PORT} (9002). */
-  port?: number;
+  port?: number | undefined;
   /** How long to wait for the callback. Default 300 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Limit on each token request, headers and body. Default 30 000 ms. */
-  tokenTimeoutMs?: number;
+  tokenTimeoutMs?: number | undefined;
   /** Limit on a token response body that stops arriving. Default 10 000 ms. */
-  tokenIdleTimeoutMs?: number;
-  signal?: AbortSignal;
+  tokenIdleTimeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
   /** When the refresh token is rejected: true falls back to a full login, false fails with `REFRESH_REJECTED`. */
-  interactive?: boolean;
+  interactive?: boolean | undefined;
   /**
    * Values the test account gets where it lacks them (the template values `--mock` seeds): they fill templates like
    * the account's own and are written into the account with the tokens (never over a value it has).
    */
-  accountDefaults?: Readonly<Record<string, string | number | boolean>>;
+  accountDefaults?: Readonly<Record<string, string | number | boolean>> | undefined;
   /**
    * Options the caller set that only a browser login uses (e.g. `['--no-open', '--no-tunnel']`): for a grant
    * without a browser the flow says, in one warning, that they are unused.
    */
-  browserOptionsGiven?: string[];
+  browserOptionsGiven?: string[] | undefined;
 }
 
 export interface FlowResult {

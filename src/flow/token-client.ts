@@ -25,28 +25,28 @@ export interface TokenRequestOptions {
   clientId: string;
   clientSecret: string;
   /** How the request body is encoded; providers differ (default: form). */
-  contentType?: RequestContentType;
+  contentType?: RequestContentType | undefined;
   /** Extra headers (`tokenRequestParameters.header`); they win over ours, names compared case-insensitively. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Extra body fields (`tokenRequestParameters.body`); they win over ours. */
-  body?: Record<string, string | number | boolean>;
-  fetch?: typeof fetch;
-  signal?: AbortSignal;
+  body?: Record<string, string | number | boolean> | undefined;
+  fetch?: typeof fetch | undefined;
+  signal?: AbortSignal | undefined;
   /** Limit until the response headers arrive; none by default ({@link requestTokenSet} bounds the whole request). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface ProcessTokenResponseOptions {
   tokenUrl: string;
   grantType: string;
   /** Forces how the body is parsed (`oauth2.responseContentType`); otherwise the response's Content-Type decides. */
-  responseContentType?: RequestContentType;
+  responseContentType?: RequestContentType | undefined;
   /** The signal given to {@link tokenRequest}: aborting it while the body is read is an interruption, not a network error. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Longest time without a byte of the body (default {@link DEFAULT_TOKEN_IDLE_TIMEOUT_MS}). */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Largest decoded body (default {@link MAX_TOKEN_RESPONSE_BYTES}). */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /** How the request authenticated the client: a refusal of the client names it and the other method to try. */
   clientAuth?: ClientAuthUsed | undefined;
   /** The same token URL already gave an OAuth 2 answer in this run: a bare 4xx is not blamed on `tokenUrl`. */

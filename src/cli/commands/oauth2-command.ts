@@ -13,28 +13,28 @@ import { ConsoleReporter } from '../reporter.js';
 
 export interface OAuth2CommandOptions {
   configPath: string;
-  testAccount?: string;
-  authorization?: string;
+  testAccount?: string | undefined;
+  authorization?: string | undefined;
   environment: string;
   /** `--environment` was given on the command line (not the default). */
-  environmentGiven?: boolean;
-  reauth?: boolean;
-  mock?: boolean;
-  resetMock?: boolean;
+  environmentGiven?: boolean | undefined;
+  reauth?: boolean | undefined;
+  mock?: boolean | undefined;
+  resetMock?: boolean | undefined;
   /** `--mock-preset NAME|none`; default: the preset the authorization's URLs match. */
-  mockPreset?: string;
-  open?: boolean;
+  mockPreset?: string | undefined;
+  open?: boolean | undefined;
   tunnel: boolean;
-  redirectUrl?: string;
+  redirectUrl?: string | undefined;
   pkce: boolean;
   timeout: number;
   tokenTimeout: number;
   tokenIdleTimeout: number;
-  json?: boolean;
+  json?: boolean | undefined;
   /** `--verbose`: every HTTP request the CLI sends, and its status, on stderr (secrets masked). */
-  verbose?: boolean;
+  verbose?: boolean | undefined;
   /** The flags given on the command line that only a browser login uses (said unused by the other grants). */
-  browserOptionsGiven?: string[];
+  browserOptionsGiven?: string[] | undefined;
 }
 
 /** Runs `integration-cli oauth2`; returns the exit code (0 ok, 1 flow failure, 2 usage/config, 130 Ctrl-C). */

@@ -101,7 +101,7 @@ export async function announceMockAccount(options: {
   configPath: string;
   accountName: string;
   /** `--authorization`: checked first, so a config the flow will refuse gets no message from here. */
-  authorization?: string;
+  authorization?: string | undefined;
   statePath: string;
   reporter: Pick<ConsoleReporter, 'info' | 'warn'>;
 }): Promise<{ foreignCredentials: boolean; seeded: SeededValues }> {

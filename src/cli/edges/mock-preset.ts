@@ -64,7 +64,11 @@ export function presetForSettings(settings: Pick<OAuth2Settings, 'authorizationU
  * The preset for `--mock`: `--mock-preset` when given (`none`: the generic mock), else the one the chosen
  * authorization's URLs match. A config that cannot be read yet gets the generic mock (the flow reports it).
  */
-export async function chooseMockPreset(options: { configPath: string; authorization?: string; flag?: string }): Promise<MockPresetChoice> {
+export async function chooseMockPreset(options: {
+  configPath: string;
+  authorization?: string | undefined;
+  flag?: string | undefined;
+}): Promise<MockPresetChoice> {
   if (options.flag === 'none') return { name: undefined, reason: '--mock-preset none' };
   if (options.flag !== undefined) return { name: options.flag as PresetName, reason: `--mock-preset ${options.flag}` };
   try {

@@ -10,7 +10,7 @@ export type BearerContext = {
 
 export interface WithBearerOptions {
   /** Scopes the token must carry (each a valid RFC 6749 scope token); one missing → 403 `insufficient_scope`. */
-  requiredScopes?: string[];
+  requiredScopes?: string[] | undefined;
 }
 
 /**

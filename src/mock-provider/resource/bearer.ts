@@ -71,7 +71,7 @@ export function bearerResponse(
 export async function checkBearer(input: {
   authorization: string | undefined;
   lookup: (token: string) => Promise<TokenInfo | undefined>;
-  requiredScopes?: string[];
+  requiredScopes?: string[] | undefined;
   now?: () => number;
 }): Promise<BearerResult> {
   const required = input.requiredScopes ?? [];

@@ -200,7 +200,7 @@ export function createUserAgent(options: { fetch?: typeof fetch; maxRedirects?: 
     if (contentType !== undefined) headers['content-type'] = contentType;
     let response: Response;
     try {
-      response = await doFetch(url, { method, headers, body, redirect: 'manual' });
+      response = await doFetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
     } catch (error) {
       throw new TestkitError('MOCK_PROVIDER', `The user agent could not load ${describe(url)}; is the server running?`, { cause: error });
     }
