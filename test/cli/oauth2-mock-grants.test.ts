@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,14 @@ describe('oauth2 --mock grantType password', () => {
     const second = await mock.run();
     expect(second.code, second.stderr).toBe(0);
     expect(second.json.mode).toBe('refresh');
+
+    // The mock keeps a salted scrypt digest of the password in the cache, never the password or its plain SHA-256.
+    const usersFile = (await readdir(mock.cacheDir, { recursive: true })).find((name) => name.endsWith('.users.json'));
+    expect(usersFile).toBeDefined();
+    const users = await readFile(path.join(mock.cacheDir, usersFile as string), 'utf8');
+    expect(JSON.parse(users)).toEqual({ ada: expect.stringMatching(/^scrypt\$[\w-]{22}\$[\w-]{43}$/) });
+    expect(users).not.toContain(PASSWORD);
+    expect(users).not.toContain(createHash('sha256').update(PASSWORD).digest('hex'));
 
     // The mock user keeps the password it was registered with: a different one is the provider's invalid_grant.
     const text = (await readFile(mock.configPath, 'utf8')).replace(PASSWORD, 'a-wrong-password');

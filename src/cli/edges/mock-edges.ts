@@ -15,6 +15,7 @@ import type { OAuth2Authorization, TestAccount } from '../../flow/types.js';
 import type { MockGrantSetupInput, MockProvider, RemoteMockProvider } from '../../mock-provider/index.js';
 import type { PresetName } from '../../mock-provider/presets/index.js';
 import { findMockServer } from './mock-server-file.js';
+import { passwordDigest, passwordMatches } from './password-digest.js';
 import type { ConsoleReporter } from '../reporter.js';
 
 /**
@@ -195,13 +196,14 @@ async function prepareMockGrant(
     const password = field('password');
     const users = await readUsers(statePath);
     const known = Object.hasOwn(users, username) ? users[username] : undefined;
-    if (known === undefined) {
-      users[username] = digest(password);
+    const check = known === undefined ? undefined : await passwordMatches(known, password);
+    if (known === undefined || (check?.matches === true && check.needsUpgrade)) {
+      users[username] = await passwordDigest(password);
       await writeUsers(statePath, users);
-      newUser = username;
+      if (known === undefined) newUser = username;
     }
     // A password other than the one first registered: a user whose password no one knows, so the mock says invalid_grant.
-    Object.assign(input, { username, password: known === undefined || known === digest(password) ? password : randomBytes(32).toString('hex') });
+    Object.assign(input, { username, password: known === undefined || check?.matches === true ? password : randomBytes(32).toString('hex') });
   } else if (grantType === JWT_BEARER_GRANT && typeof account.assertion === 'string') {
     input.assertion = field('assertion');
   } else if (grantType === JWT_BEARER_GRANT) {
@@ -236,12 +238,10 @@ function assertionSubjectOf(account: Readonly<TestAccount>, clientId: string): s
   return typeof account.subject === 'string' ? account.subject : clientId;
 }
 
-/** The usernames the password grant registered in this mock, each with the SHA-256 of its password (never the password). */
+/** The usernames the password grant registered in this mock, each with a salted scrypt digest of its password (never the password). */
 function usersPath(statePath: string): string {
   return `${statePath.replace(/\.json$/, '')}.users.json`;
 }
-
-const digest = (value: string) => createHash('sha256').update(value).digest('hex');
 
 async function readUsers(statePath: string): Promise<Record<string, string>> {
   try {
