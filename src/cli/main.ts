@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { createPublicKey } from 'node:crypto';
+// First: every module loaded after it is compiled once and then read from Node's compile cache.
+import './compile-cache.js';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ACCESS_TOKEN_TTL, DEFAULT_REFRESH_TOKEN_TTL } from '../mock-provider/defaults.js';
 import { DEFAULT_CALLBACK_PORT } from '../shared/defaults.js';
-import { describeFailure, jsonFailure, writeJson } from './exit.js';
 
 // Keep this module light: `--help` must not load oidc-provider, ngrok or the flow.
 // Each action imports what it needs when it runs.
@@ -101,7 +101,8 @@ function publicKeyFile(value: string): string {
     throw new InvalidArgumentError(`--client-public-key cannot read ${JSON.stringify(value)}.`);
   }
   try {
-    createPublicKey(text);
+    // node:crypto loaded here, not at start: `--help` should not pay for it.
+    process.getBuiltinModule('node:crypto').createPublicKey(text);
   } catch {
     throw new InvalidArgumentError(`--client-public-key ${JSON.stringify(value)} holds no PEM public key or certificate.`);
   }
@@ -336,10 +337,13 @@ async function main(argv: string[]): Promise<void> {
       if (error.exitCode !== 0 && wantsJson(argv)) {
         const message = error.message.replace(/^error: /, '');
         const fields = (error as { jsonShape?: string }).jsonShape === 'check' ? { ready: false } : {};
+        const { jsonFailure, writeJson } = await import('./exit.js');
         writeJson(jsonFailure({ code: 'USAGE', message }, fields));
       }
       return;
     }
+    // Loaded on failure only: the hints pull in part of the flow, which `--help` must not pay for.
+    const { describeFailure, jsonFailure, writeJson } = await import('./exit.js');
     const failure = describeFailure(error);
     if (wantsJson(argv)) writeJson(jsonFailure(failure));
     process.stderr.write(`error: ${failure.message}\n`);

@@ -20,6 +20,16 @@ describe('integration-cli --help', () => {
     expect(result.stdout).toContain('Exit codes: 0 ok, 1 flow or provider failure, 2 usage or config error, 130 interrupted.');
     expect(result.stdout).toContain('a config another run holds locked');
   });
+
+  it("keeps Node's compile cache in the temp folder (so the next start compiles less), unless NODE_DISABLE_COMPILE_CACHE is set", async () => {
+    const { dir } = await tempProject({});
+    const [on, off] = [path.join(dir, 'on'), path.join(dir, 'off')];
+    const clean = { NODE_COMPILE_CACHE: undefined };
+    expect((await runCli(['--help'], { env: { ...clean, TMPDIR: on } })).code).toBe(0);
+    expect((await runCli(['--help'], { env: { ...clean, TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: '1' } })).code).toBe(0);
+    expect(await readdir(on, { recursive: true }).catch(() => [])).toContainEqual(expect.stringMatching(/^node-compile-cache\/v\d+/));
+    expect(await readdir(off).catch(() => [])).toEqual([]);
+  });
 });
 
 describe('integration-cli oauth2 --help', () => {
