@@ -22,7 +22,7 @@ import {
   MAX_GRANTS,
   MAX_TRANSIENT_ENTRIES,
 } from './defaults.js';
-import { recordingMiddleware, scenarioMiddleware, type ScenarioLayer } from './scenario/pipeline.js';
+import { scenarioEntry, type ScenarioLayer } from './scenario/pipeline.js';
 import { NO_SCOPE, ScopePolicy } from './engine/scope-policy.js';
 import { engineConfiguration } from './engine/configuration.js';
 import { identifyAssertionClient } from './engine/assertions.js';
@@ -30,7 +30,7 @@ import { registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
-import { fromFetchRequest, injectRequest, toFetchResponse, type NodeHandler } from './transport/fetch.js';
+import { fromFetchRequest, injectRequest, toFetchResponse, type EngineEntry, type NodeHandler } from './transport/fetch.js';
 import { interactionRoutes } from './login/interactions.js';
 import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
@@ -42,7 +42,7 @@ import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
 import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
 import { applyPreset } from './presets/apply.js';
-import { hasProviderShape, providerShapeMiddleware } from './scenario/provider-shape.js';
+import { hasProviderShape, providerShape } from './scenario/provider-shape.js';
 import { unprefixToken } from './scenario/token-prefix.js';
 import { RefreshFamilies } from './scenario/refresh-policy.js';
 import { Topology } from './scenario/topology.js';
@@ -53,8 +53,8 @@ import { Topology } from './scenario/topology.js';
  */
 export interface MockProviderInternals {
   provider: MockProvider;
-  /** The engine's node handler, scenario layer first: what the HTTP listener serves. */
-  callback: NodeHandler;
+  /** The one entry into the mock (scenario layer around the engine): what every transport calls. */
+  entry: EngineEntry;
   store: MemoryStore;
   /** Registered close hooks run by `close()` (the listener). */
   onClose(hook: () => Promise<void>): void;
@@ -180,9 +180,11 @@ export async function createMockProviderInternals(
   };
   const origin = new URL(issuer).origin;
   let callback: NodeHandler | undefined;
+  // The engine alone (oidc-provider's callback with our Koa middleware in it), for the scenario layer's one call
+  // and the auto login's hops.
+  const rawEngine: EngineEntry = (request) => injectRequest(callback as NodeHandler, request);
   const layer: ScenarioLayer = {
-    origin,
-    engine: (request) => injectRequest(callback as NodeHandler, request, { internal: true }),
+    engine: rawEngine,
     routes: [jwtTokenEndpoints({ issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users })],
     faults: new FaultQueue(),
     evicted: (key) => store.wasEvicted(key),
@@ -210,19 +212,16 @@ export async function createMockProviderInternals(
             dropRefreshToken: (token) => store.delete(`RefreshToken:${token}`),
           });
     if (persisted?.refreshAliases !== undefined) refresh?.load(persisted.refreshAliases);
-    // Recorded before the provider-shape layer rewrites preset URLs and bodies or answers a request itself.
-    engine.use(
-      recordingMiddleware(layer, (path) => {
-        const matched = topology?.matchIssuerPath(path);
-        return matched === undefined ? undefined : { role: matched.endpoint.role, host: matched.url.host, path: matched.url.pathname };
-      }),
-    );
-    engine.use(providerShapeMiddleware({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh }));
+    // Recorded at the preset host and path the client called, before the provider shape rewrites it.
+    layer.locate = (path) => {
+      const matched = topology?.matchIssuerPath(path);
+      return matched === undefined ? undefined : { role: matched.endpoint.role, host: matched.url.host, path: matched.url.pathname };
+    };
+    layer.shape = providerShape({ quirks, topology, issuer, lookup: (token) => controls.lookupAccessToken(token), users: () => users, refresh });
   }
-  engine.use(scenarioMiddleware(layer));
   engine.use(unauthorizedClientAnswers());
   if (login === 'auto')
-    engine.use(autoLoginShortcut({ origin, engine: layer.engine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
+    engine.use(autoLoginShortcut({ origin, engine: rawEngine, provider: engine, users: () => users, resource: format === 'jwt' ? resourceUrl : undefined }));
   engine.use(scopePolicy.authorizationRequests());
   engine.use(resourceRoute({ lookup: (token) => controls.lookupAccessToken(token), users: () => users }));
   engine.use(interactionRoutes({ provider: engine, users: () => users, addUser, login, resource: format === 'jwt' ? resourceUrl : undefined }));
@@ -252,7 +251,7 @@ export async function createMockProviderInternals(
   }
 
   callback = engine.callback();
-  const engineCallback = callback;
+  const entry = scenarioEntry(layer);
   const closeHooks: (() => Promise<void>)[] = [];
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -274,9 +273,9 @@ export async function createMockProviderInternals(
       }
       const engineRequest = await fromFetchRequest(request);
       engineRequest.url = new URL(Topology.issuerPath(url), origin);
-      return toFetchResponse(await injectRequest(engineCallback, engineRequest), request.method);
+      return toFetchResponse(await entry(engineRequest), request.method);
     }
-    return toFetchResponse(await injectRequest(engineCallback, await fromFetchRequest(request)), request.method);
+    return toFetchResponse(await entry(await fromFetchRequest(request)), request.method);
   };
   const providerFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -412,7 +411,7 @@ export async function createMockProviderInternals(
   };
   return {
     provider,
-    callback: engineCallback,
+    entry,
     store,
     onClose: (hook) => closeHooks.push(hook),
     inspect: { queuedFaults: () => layer.faults.size, jwtAccessTokens: () => controls.jwtAccessTokens },

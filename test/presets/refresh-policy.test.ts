@@ -3,6 +3,7 @@
  * sleeping), rotation without revocation, idempotent replay until the new token is used, static tokens
  * (echoed or left out), reuse revoking the family, and how a refresh token is obtained at all.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,29 @@ describe('a refresh policy across a restart (statePath)', () => {
       expect(next.status, next.text).toBe(200);
       expect(next.body.refresh_token).not.toBe(first.body.refresh_token);
       await restarted.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a refresh policy with statePath: the file has the new refresh token before the answer leaves', () => {
+  it('a state file read as soon as the answer arrives already holds the rotated alias', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'oauth2-testkit-aliases-'));
+    try {
+      const statePath = path.join(dir, 'state.json');
+      const { provider, rt } = await start('gitlab', { statePath });
+      let aliases: unknown[] = [];
+      // Read synchronously the moment the response resolves: nothing scheduled for later in this tick has run.
+      const readAtAnswer: typeof fetch = async (input, init) => {
+        const response = await provider.fetch(input, init);
+        aliases = (JSON.parse(readFileSync(statePath, 'utf8')) as { refreshAliases: [string, unknown][] }).refreshAliases.map(([token]) => token);
+        return response;
+      };
+      const first = await refresh(provider, rt, { fetch: readAtAnswer, auth: authFor('gitlab'), accept: 'application/json' });
+      expect(first.status, first.text).toBe(200);
+      expect(aliases).toContain(first.body.refresh_token);
+      await provider.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,14 +1,13 @@
-import type { KoaContext, KoaMiddleware } from 'oidc-provider';
 import { renderErrorPage } from '../login/pages.js';
 import type { TokenInfo } from '../resource/bearer.js';
 import { ROUTES } from '../routes.js';
-import { knownRequestBody, readRequestBody, replayRequestBody, RequestBodyTooLargeError, setKnownRequestBody } from '../transport/request-body.js';
+import type { EngineRequest, EngineResponse } from '../transport/fetch.js';
 import type { MockUser } from '../types.js';
 import type { ErrorCondition, ProviderShapeQuirks } from './dimensions.js';
 import { errorCondition, styleError } from './error-style.js';
 import { answerIdentity } from './identity.js';
 import { checkAuthorizeParams, REFUSED_PKCE_METHOD, rewriteFormPostRefusal, rewriteRefusal } from './authorize-params.js';
-import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from './pipeline.js';
+import { jsonObject, type ScenarioStep } from './pipeline.js';
 import { applyTokenResponseQuirks, type Quirks } from './quirks.js';
 import { refreshTokenIssued } from './refresh-issuance.js';
 import type { RefreshFamilies } from './refresh-policy.js';
@@ -78,28 +77,24 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
 /**
- * The provider-shape layer (`quirks.endpoints`, `scopeSeparator`, … see `dimensions.ts`): a Koa middleware in
- * front of the scenario pipeline, so faults, the recorder and the engine see an ordinary request. Request side:
- * a preset URL (served under the issuer at `/{host}{path}`) becomes the engine endpoint it stands for, scopes
- * are read with the provider's separator, the token request's format and client authentication are checked,
- * a policy refresh token becomes the engine's. Response side, on the engine's answer: refresh token issuance
- * and policy, the answer's fields, the error style, then the encoding. Identity endpoints are answered here.
+ * The provider-shape layer (`quirks.endpoints`, `scopeSeparator`, … see `dimensions.ts`): the first step of the
+ * scenario pipeline, around faults, quirks and the engine, so they see an ordinary request. Request side: a preset
+ * URL (served under the issuer at `/{host}{path}`) becomes the engine endpoint it stands for, scopes are read with
+ * the provider's separator, the token request's format and client authentication are checked, a policy refresh
+ * token becomes the engine's. Response side, on the engine's answer: refresh token issuance and policy, the
+ * answer's fields, the error style, then the encoding. Identity endpoints are answered here.
  */
-export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware {
+export function providerShape(deps: ProviderShapeDeps): ScenarioStep {
   const quirks = deps.quirks;
   const byState = new Map<string, AuthorizationRecord>();
   const byCode = new Map<string, AuthorizationRecord>();
   const byRefresh = new Map<string, AuthorizationRecord>();
   const consented = new Set<string>();
 
-  const observeCode = (ctx: KoaContext, record: AuthorizationRecord | undefined): void => {
-    const location = header(ctx.response.headers.location as string | string[] | undefined) ?? '';
-    if (location === '' || ctx.status < 300 || ctx.status >= 400) return;
+  const observeCode = (response: EngineResponse, record: AuthorizationRecord | undefined): void => {
+    const location = locationOf(response) ?? '';
+    if (location === '' || response.status < 300 || response.status >= 400) return;
     const url = URL.parse(location);
     const code = url?.searchParams.get('code');
     if (url === null || code === null || code === undefined) return;
@@ -107,65 +102,51 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     if (found !== undefined) remember(byCode, code, found);
   };
 
-  return async (ctx, next) => {
-    const req = ctx.req as TaggedRequest;
-    if (req[INTERNAL_REQUEST] === true) return next();
-    const matched = deps.topology?.matchIssuerPath(ctx.path);
-    const role = matched?.endpoint.role ?? (ctx.path === ROUTES.token ? 'token' : ctx.path === ROUTES.authorization ? 'authorization' : undefined);
+  return async (request, next) => {
+    const path = request.url.pathname;
+    const matched = deps.topology?.matchIssuerPath(path);
+    const role = matched?.endpoint.role ?? (path === ROUTES.token ? 'token' : path === ROUTES.authorization ? 'authorization' : undefined);
     if (role === undefined) {
-      await unprefixRequest(quirks, req);
-      await next();
-      observeCode(ctx, undefined);
-      return;
+      const response = await next(unprefixRequest(quirks, request));
+      observeCode(response, undefined);
+      return response;
     }
 
     if (role === 'identity') {
       const endpoint = matched?.endpoint.identity;
-      if (endpoint === undefined) return next();
+      if (endpoint === undefined) return next(request);
       const methods = endpoint.methods ?? ['GET'];
-      if (!(methods as readonly string[]).includes(ctx.method)) {
-        ctx.status = 405;
-        ctx.set('allow', methods.join(', '));
-        ctx.body = { error: 'invalid_request', error_description: `Use ${methods.join(' or ')}.` };
-        return;
+      if (!(methods as readonly string[]).includes(request.method)) {
+        const refusal = { error: 'invalid_request', error_description: `Use ${methods.join(' or ')}.` };
+        return { status: 405, headers: { allow: methods.join(', '), 'content-type': JSON_TYPE }, body: Buffer.from(JSON.stringify(refusal)) };
       }
       const answer = await answerIdentity(
         endpoint,
-        { authorization: header(ctx.headers.authorization), pathname: ctx.path, issuer: deps.issuer },
+        { authorization: request.headers.authorization, pathname: path, issuer: deps.issuer },
         { users: deps.users, lookup: (token) => deps.lookup(unprefixToken(quirks, token)) },
       );
-      ctx.status = answer.status;
-      for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
-      ctx.body = answer.body;
-      return;
+      return textAnswer(answer.status, answer.headers, answer.body);
     }
 
     if (role === 'authorization') {
-      const params = new URLSearchParams(ctx.querystring);
+      const params = new URLSearchParams(request.url.search);
       const read = readAuthorizeScopes(params, quirks);
-      if ('refused' in read) {
-        ctx.status = 400;
-        ctx.type = 'html';
-        ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_scope: ${read.refused}` });
-        return;
-      }
+      if ('refused' in read) return htmlAnswer(400, renderErrorPage({ title: 'Authorization failed', message: `invalid_scope: ${read.refused}` }));
       const refusal = checkAuthorizeParams(params, quirks);
       if (refusal !== undefined) {
-        if (quirks.authorizeErrorDelivery === 'page') {
-          ctx.status = 400;
-          ctx.type = 'html';
-          ctx.body = renderErrorPage({ title: 'Authorization failed', message: `invalid_request: ${refusal}` });
-          return;
-        }
+        if (quirks.authorizeErrorDelivery === 'page')
+          return htmlAnswer(400, renderErrorPage({ title: 'Authorization failed', message: `invalid_request: ${refusal}` }));
         // The engine checks the client and redirect_uri, then refuses this PKCE method at the redirect URI.
         params.set('code_challenge_method', REFUSED_PKCE_METHOD);
-        ctx.url = `${ROUTES.authorization}?${params.toString()}`;
-        await next();
-        const location = header(ctx.response.headers.location as string | string[] | undefined);
+        const response = await next(at(request, ROUTES.authorization, params.toString()));
+        const location = locationOf(response);
         const rewritten = location === undefined ? undefined : rewriteRefusal(location, refusal);
-        if (rewritten !== undefined) ctx.redirect(rewritten);
-        else if (typeof ctx.body === 'string') ctx.body = rewriteFormPostRefusal(ctx.body, refusal) ?? ctx.body;
-        return;
+        if (rewritten !== undefined) return redirect(response, rewritten, request.headers.accept);
+        if (location === undefined && response.body.length > 0) {
+          const page = rewriteFormPostRefusal(response.body.toString('utf8'), refusal);
+          if (page !== undefined) return { ...response, body: Buffer.from(page) };
+        }
+        return response;
       }
       const record: AuthorizationRecord = { params: new URLSearchParams(params), scopes: read.scopes, userScopes: read.userScopes };
       const all = [...new Set([...read.scopes, ...read.userScopes])];
@@ -174,32 +155,22 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
       if (quirks.userToken !== undefined) params.delete(quirks.userToken.scopeParam);
       const state = params.get('state');
       if (state !== null) remember(byState, state, record);
-      ctx.url = `${ROUTES.authorization}?${params.toString()}`;
-      await next();
-      observeCode(ctx, record);
-      return;
+      const response = await next(at(request, ROUTES.authorization, params.toString()));
+      observeCode(response, record);
+      return response;
     }
 
-    if (role === 'revocation') {
-      await unprefixRequest(quirks, req);
-      ctx.url = `${ROUTES.revocation}${ctx.querystring === '' ? '' : `?${ctx.querystring}`}`;
-      return next();
-    }
+    if (role === 'revocation') return next(at(unprefixRequest(quirks, request), ROUTES.revocation, request.url.search.slice(1)));
 
     // The token endpoint.
-    const sent = req[SENT_HEADERS] ?? req.headers;
-    const accept = header(sent.accept);
-    let body: Buffer;
-    try {
-      body = await readRequestBody(req);
-    } catch (error) {
-      if (!(error instanceof RequestBodyTooLargeError)) throw error;
-      return next();
-    }
-    const checked = checkTokenRequest(quirks, { contentType: header(sent['content-type']), authorization: header(req.headers.authorization), body });
+    const accept = request.headers.accept;
+    const checked = checkTokenRequest(quirks, {
+      contentType: request.headers['content-type'],
+      authorization: request.headers.authorization,
+      body: request.body,
+    });
     if ('condition' in checked) {
-      writeError(ctx, checked.condition, checked.condition === 'badClient' ? 401 : 400, checked.error, checked.description, undefined, accept);
-      return;
+      return writeError(undefined, checked.condition, checked.condition === 'badClient' ? 401 : 400, checked.error, checked.description, undefined, accept);
     }
     const form = new URLSearchParams(checked.body.toString('utf8'));
     let changed = checked.converted;
@@ -219,10 +190,7 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
     let replayed: Record<string, unknown> | undefined;
     if (refreshSent !== undefined && deps.refresh !== undefined) {
       const verdict = deps.refresh.check(refreshSent);
-      if (verdict.kind === 'refused') {
-        writeError(ctx, 'badRefresh', 400, 'invalid_grant', verdict.description, grantType, accept);
-        return;
-      }
+      if (verdict.kind === 'refused') return writeError(undefined, 'badRefresh', 400, 'invalid_grant', verdict.description, grantType, accept);
       if (verdict.kind === 'replay') replayed = verdict.answer;
       else if (verdict.token !== refreshSent) {
         form.set('refresh_token', verdict.token);
@@ -230,25 +198,32 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         changed = true;
       }
     }
+    let response: EngineResponse | undefined;
     if (replayed === undefined) {
+      let forEngine = request;
       if (changed) {
-        const rewritten = Buffer.from(form.toString());
-        if (checked.converted) req.headers = { ...req.headers, 'content-type': 'application/x-www-form-urlencoded' };
-        replayRequestBody(req, rewritten);
-        if (knownRequestBody(req) !== undefined) setKnownRequestBody(req, rewritten);
+        const headers = checked.converted ? { ...request.headers, 'content-type': 'application/x-www-form-urlencoded' } : request.headers;
+        forEngine = { ...request, headers, body: Buffer.from(form.toString()) };
       }
-      if (matched !== undefined) ctx.url = `${ROUTES.token}${ctx.querystring === '' ? '' : `?${ctx.querystring}`}`;
-      await next();
+      if (matched !== undefined) forEngine = at(forEngine, ROUTES.token, request.url.search.slice(1));
+      response = await next(forEngine);
     }
 
-    const answer = replayed ?? objectBody(ctx);
-    if (answer === undefined) return;
-    const status = replayed === undefined ? ctx.status : 200;
+    const answer = replayed ?? (response === undefined ? undefined : jsonObject(response));
+    if (answer === undefined) return response as EngineResponse;
+    const status = response === undefined ? 200 : response.status;
     if (status >= 400 || typeof answer.error === 'string') {
-      writeError(ctx, errorCondition(grantType, String(answer.error)), status, String(answer.error), String(answer.error_description ?? ''), grantType, accept);
-      return;
+      return writeError(
+        response,
+        errorCondition(grantType, String(answer.error)),
+        status,
+        String(answer.error),
+        String(answer.error_description ?? ''),
+        grantType,
+        accept,
+      );
     }
-    if (typeof answer.access_token !== 'string') return;
+    if (typeof answer.access_token !== 'string') return response as EngineResponse;
     const info = await deps.lookup(answer.access_token);
     const granted = info?.scopes ?? [];
     const record = grantType === 'authorization_code' ? byCode.get(form.get('code') ?? '') : byRefresh.get(engineRefresh ?? '');
@@ -294,10 +269,10 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
         user: userContext(user ?? (info === undefined ? undefined : { id: info.accountId, claims: {} })),
       },
     });
-    write(
-      ctx,
+    return write(
+      response,
       200,
-      { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' },
+      { 'content-type': JSON_TYPE, 'cache-control': 'no-store', pragma: 'no-cache' },
       prefixTokenAnswer(quirks, shaped),
       grantType,
       accept,
@@ -305,33 +280,27 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
   };
 
   function writeError(
-    ctx: KoaContext,
+    engine: EngineResponse | undefined,
     condition: ErrorCondition,
     status: number,
     error: string,
     description: string,
     grantType: string | undefined,
     accept: string | undefined,
-  ): void {
+  ): EngineResponse {
     const styled = styleError(quirks, { condition, status, error, description });
-    write(
-      ctx,
-      styled.status,
-      { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...styled.headers },
-      styled.body,
-      grantType,
-      accept,
-    );
+    return write(engine, styled.status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...styled.headers }, styled.body, grantType, accept);
   }
 
+  /** The token answer in the provider's encoding, over the engine's headers when it answered. */
   function write(
-    ctx: KoaContext,
+    engine: EngineResponse | undefined,
     status: number,
     headers: Record<string, string>,
     body: unknown,
     grantType: string | undefined,
     accept: string | undefined,
-  ): void {
+  ): EngineResponse {
     const encoded = applyTokenResponseQuirks(
       {
         formTokenResponses: quirks.tokenResponseEncoding === 'form-unless-accept-json' || quirks.formTokenResponses === true,
@@ -341,11 +310,45 @@ export function providerShapeMiddleware(deps: ProviderShapeDeps): KoaMiddleware 
       { status, headers, body: JSON.stringify(body) },
       { grantType, accept },
     );
-    ctx.status = encoded.status;
-    ctx.remove('content-length');
-    for (const [name, value] of Object.entries(encoded.headers)) ctx.set(name, value);
-    ctx.body = encoded.body;
+    const base = { ...(engine?.headers ?? {}) };
+    delete base['content-length'];
+    return textAnswer(encoded.status, { ...base, ...encoded.headers }, encoded.body);
   }
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The request at another engine path (its query `search`, without `?`). */
+function at(request: EngineRequest, path: string, search: string): EngineRequest {
+  return { ...request, url: new URL(`${path}${search === '' ? '' : `?${search}`}`, request.url.origin) };
+}
+
+function locationOf(response: EngineResponse): string | undefined {
+  const value = response.headers.location;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** A text answer typed as Koa types a string body without a content type: HTML when it starts with `<`, else plain text. */
+function textAnswer(status: number, headers: Record<string, string | string[]>, body: string): EngineResponse {
+  const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  const contentType = typed ? {} : { 'content-type': /^\s*</.test(body) ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8' };
+  return { status, headers: { ...headers, ...contentType }, body: Buffer.from(body) };
+}
+
+function htmlAnswer(status: number, page: string): EngineResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(page) };
+}
+
+/** The engine's redirect sent to `location` instead, with the short body Koa's `redirect()` writes. */
+function redirect(response: EngineResponse, location: string, accept: string | undefined): EngineResponse {
+  const url = /^https?:\/\//i.test(location) ? new URL(location).toString() : location;
+  const html = accept === undefined || /\*\/\*|html/i.test(accept);
+  const headers: Record<string, string | string[]> = { ...response.headers, location: url };
+  delete headers['content-length'];
+  headers['content-type'] = html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8';
+  const text = html ? url.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`) : url;
+  const status = response.status >= 300 && response.status < 400 ? response.status : 302;
+  return { status, headers, body: Buffer.from(`Redirecting to ${text}.`) };
 }
 
 /** The grant a token request without `grant_type` stands for, when `quirks.grantTypeOptional` lists it. */
@@ -355,19 +358,4 @@ function inferGrantType(quirks: Quirks, form: URLSearchParams): string | undefin
   if (form.has('code')) return optional.includes('authorization_code') ? 'authorization_code' : undefined;
   if (form.has('refresh_token')) return optional.includes('refresh_token') ? 'refresh_token' : undefined;
   return undefined;
-}
-
-function objectBody(ctx: KoaContext): Record<string, unknown> | undefined {
-  const raw = ctx.body as unknown;
-  if (raw === null || raw === undefined) return undefined;
-  if (typeof raw === 'object' && !Buffer.isBuffer(raw) && typeof (raw as { pipe?: unknown }).pipe !== 'function')
-    return { ...(raw as Record<string, unknown>) };
-  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : undefined;
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { knownRequestBody, readRequestBody, RequestBodyTooLargeError, replayRequestBody, setKnownRequestBody } from '../transport/request-body.js';
+import type { EngineRequest } from '../transport/fetch.js';
 import type { ProviderShapeQuirks } from './dimensions.js';
 
 /**
@@ -49,28 +48,23 @@ function isJwt(token: string): boolean {
  * A request to an engine endpoint with the prefixes taken off what it presents: the Bearer token of
  * `Authorization`, and the `token` parameter of a form body (introspection, revocation).
  */
-export async function unprefixRequest(quirks: ProviderShapeQuirks, req: IncomingMessage): Promise<void> {
-  if (tokenPrefixes(quirks).length === 0) return;
-  const authorization = req.headers.authorization;
+export function unprefixRequest(quirks: ProviderShapeQuirks, request: EngineRequest): EngineRequest {
+  if (tokenPrefixes(quirks).length === 0) return request;
+  let headers = request.headers;
+  const authorization = headers.authorization;
   const bearer = authorization === undefined ? null : /^bearer\s+(\S+)\s*$/i.exec(authorization);
   if (bearer?.[1] !== undefined) {
     const token = unprefixToken(quirks, bearer[1]);
-    if (token !== bearer[1]) req.headers.authorization = `Bearer ${token}`;
+    if (token !== bearer[1]) headers = { ...headers, authorization: `Bearer ${token}` };
   }
-  if (req.method !== 'POST' || !/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return;
-  let body: Buffer;
-  try {
-    body = await readRequestBody(req);
-  } catch (error) {
-    // Too large: the scenario layer answers 413.
-    if (error instanceof RequestBodyTooLargeError) return;
-    throw error;
+  let body = request.body;
+  if (request.method === 'POST' && /^application\/x-www-form-urlencoded\b/i.test(headers['content-type'] ?? '')) {
+    const form = new URLSearchParams(body.toString('utf8'));
+    const token = form.get('token');
+    if (token !== null && unprefixToken(quirks, token) !== token) {
+      form.set('token', unprefixToken(quirks, token));
+      body = Buffer.from(form.toString());
+    }
   }
-  const form = new URLSearchParams(body.toString('utf8'));
-  const token = form.get('token');
-  if (token === null || unprefixToken(quirks, token) === token) return;
-  form.set('token', unprefixToken(quirks, token));
-  const rewritten = Buffer.from(form.toString());
-  replayRequestBody(req, rewritten);
-  if (knownRequestBody(req) !== undefined) setKnownRequestBody(req, rewritten);
+  return headers === request.headers && body === request.body ? request : { ...request, headers, body };
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchange } from './node-exchange.js';
-import { announcesTooLarge, MAX_REQUEST_BODY_BYTES, setKnownRequestBody, setRequestBodyTooLarge } from './request-body.js';
-import { INTERNAL_REQUEST, SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
+import { announcesTooLarge, MAX_REQUEST_BODY_BYTES } from './request-body.js';
 
-/** A request as the scenario layer sees it, whichever transport it came from. */
+/** A request as the scenario layer sees it, whichever transport it came from (headers as the client sent them). */
 export interface EngineRequest {
   method: string;
   /** Absolute URL (the issuer's origin + path and query). */
@@ -23,17 +22,19 @@ export interface EngineResponse {
   body: Buffer;
 }
 
+/** The one way into the mock: every transport builds an {@link EngineRequest} and awaits this. */
+export type EngineEntry = (request: EngineRequest) => Promise<EngineResponse>;
+
 const EMPTY = Buffer.alloc(0);
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * Runs one request through a node request handler (oidc-provider's `callback()`) without a socket.
+ * Runs one request through a node request handler (oidc-provider's `callback()`) without a socket: a real
+ * `IncomingMessage` carrying the body, which the engine's own body parser reads (`node-exchange.ts`).
  * `x-forwarded-proto`/`-host` carry the issuer's scheme and host, which the engine trusts (`provider.proxy = true`).
- * The scenario layer records the headers as given here; `internal` marks a sub-request of the scenario layer
- * itself, which it lets through unrecorded.
  */
-export async function injectRequest(handler: NodeHandler, request: EngineRequest, options: { internal?: boolean } = {}): Promise<EngineResponse> {
+export function injectRequest(handler: NodeHandler, request: EngineRequest): Promise<EngineResponse> {
   const headers: Record<string, string> = { ...request.headers };
   headers.host = request.url.host;
   headers['x-forwarded-proto'] = request.url.protocol.slice(0, -1);
@@ -41,15 +42,7 @@ export async function injectRequest(handler: NodeHandler, request: EngineRequest
   delete headers['content-length'];
   delete headers['transfer-encoding'];
   const hasBody = request.body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD';
-  const tagged = (req: IncomingMessage, res: ServerResponse): void => {
-    const target = req as TaggedRequest;
-    target[SENT_HEADERS] = request.headers;
-    if (options.internal === true) target[INTERNAL_REQUEST] = true;
-    if (request.bodyTooLarge === true) setRequestBodyTooLarge(req);
-    else setKnownRequestBody(req, hasBody ? request.body : EMPTY);
-    handler(req, res);
-  };
-  return exchange(tagged, {
+  return exchange(handler, {
     method: request.method,
     path: `${request.url.pathname}${request.url.search}`,
     headers,

@@ -4,8 +4,7 @@ import { listen } from '../../shared/listen.js';
 import { logWhenSent } from '../../shared/request-log.js';
 import { createMockProviderInternals, type MockProviderInternals } from '../create-mock-provider.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../defaults.js';
-import { SENT_HEADERS, type TaggedRequest } from '../scenario/pipeline.js';
-import { ReplayableIncomingMessage } from './request-body.js';
+import { fromNodeRequest, writeNodeResponse } from './node-request.js';
 import type { MockProvider, MockProviderOptions } from '../types.js';
 import { MockProviderOptionsError } from '../options-error.js';
 import { CONTROL_PREFIX } from '../routes.js';
@@ -33,16 +32,13 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
   let internals: MockProviderInternals | undefined;
-  let issuerHost = '';
-  let issuerProto = '';
   const controlToken = controlTokenOf(options.control);
   let control: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  // The engine's own handler on the real request and response (the scenario layer is its first middleware).
-  // Host and scheme are the issuer's, as for the in-process transports; the recorder sees the headers as sent.
-  const server: Server = createServer({ IncomingMessage: ReplayableIncomingMessage }, (req, res) => {
+  // Each request becomes an engine request (body read and capped) for the one entry, whose answer is written back.
+  const server: Server = createServer((req, res) => {
     if (options.onRequest !== undefined) logWhenSent(req, res, options.onRequest);
     inFlight += 1;
     res.once('close', () => {
@@ -60,12 +56,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       control(req, res);
       return;
     }
-    const sent = req.headers;
-    if (sent.host !== issuerHost || issuerProto !== 'http' || sent['x-forwarded-proto'] !== undefined || sent['x-forwarded-host'] !== undefined) {
-      (req as TaggedRequest)[SENT_HEADERS] = sent;
-      req.headers = { ...sent, host: issuerHost, 'x-forwarded-proto': issuerProto, 'x-forwarded-host': issuerHost };
-    }
-    internals.callback(req, res);
+    serve(internals, req, res);
   });
 
   await listen(server, port, host, 'mock provider', 'pass another port (or 0 for any free one)', 'MOCK_PROVIDER');
@@ -79,9 +70,6 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     server.close();
     throw error;
   }
-  const issuerUrl = new URL(internals.provider.issuer);
-  issuerHost = issuerUrl.host;
-  issuerProto = issuerUrl.protocol.slice(0, -1);
   if (controlToken !== undefined) {
     control = controlHandler(internals, controlToken);
     internals.setControl({ url: `${internals.provider.issuer}${CONTROL_PREFIX}/`, token: controlToken });
@@ -104,6 +92,23 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     await closed;
   });
   return internals.provider;
+}
+
+/** One request through the entry; a client that aborts its body gets no answer, an entry that fails a 500. */
+function serve(internals: MockProviderInternals, req: IncomingMessage, res: ServerResponse): void {
+  const origin = new URL(internals.provider.issuer).origin;
+  fromNodeRequest(req, origin).then(
+    (request) =>
+      internals.entry(request).then(
+        (response) => writeNodeResponse(res, response, request.method),
+        () => {
+          res.statusCode = 500;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.end(JSON.stringify({ error: 'server_error', error_description: 'The mock provider failed to answer.' }));
+        },
+      ),
+    () => res.destroy(),
+  );
 }
 
 /** The control token `options.control` asks for: undefined when off, a random one for `true`. */
