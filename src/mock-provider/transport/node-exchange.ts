@@ -31,6 +31,9 @@ export function exchange(
   req.httpVersionMinor = 1;
   if (request.body.length > 0) req.push(request.body);
   req.push(null);
+  // Its whole body is there: once read, the request is not "aborted" (which would destroy the socket and make
+  // every stream-finished listener build a premature-close error).
+  req.complete = true;
 
   const res = new ServerResponse(req);
   return new Promise((resolve, reject) => {
