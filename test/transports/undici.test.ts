@@ -370,6 +370,31 @@ describe('interceptMockProvider at the dispatcher only', () => {
     expect(await response.text()).toBe('');
   });
 
+  it.each([
+    ['HEAD', 200],
+    ['GET', 204],
+    ['GET', 205],
+    ['GET', 304],
+  ] as const)('gives fetch no body for %s with status %i from handleRaw even when it returns one', async (method, status) => {
+    const served = await serve();
+    install({ issuer: served.issuer, handleRaw: async () => ({ status, headers: {}, body: Buffer.from('ignored') }) } as unknown as MockProvider);
+    const response = await fetch(served.issuer, { method });
+    expect(response.status).toBe(status);
+    expect(await response.text()).toBe('');
+  });
+
+  it('hands fetch each Set-Cookie of a handleRaw answer as its own header line, and non-ASCII header values as HTTP would', async () => {
+    const served = await serve();
+    install({
+      issuer: served.issuer,
+      handleRaw: async () => ({ status: 200, headers: { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'], 'x-note': 'café' }, body: Buffer.from('ok') }),
+    } as unknown as MockProvider);
+    const response = await fetch(served.issuer);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(response.headers.get('x-note')).toBe('café');
+    expect(await response.text()).toBe('ok');
+  });
+
   it('leaves redirects to fetch: followed by default, handed back with redirect manual', async () => {
     const served = await serve();
     install({
