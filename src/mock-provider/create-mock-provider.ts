@@ -30,7 +30,16 @@ import { registerGrants, unauthorizedClientAnswers } from './engine/grants.js';
 import { addEngineScopes } from './engine/scopes.js';
 import { autoLoginPolicy, autoLoginShortcut } from './login/auto-login.js';
 import { authorize, getTokens, type HeadlessDeps } from './user-agent/headless.js';
-import { fromFetchRequest, injectRequest, toFetchResponse, type EngineEntry, type NodeHandler } from './transport/fetch.js';
+import {
+  fromFetchRequest,
+  injectRequest,
+  toFetchResponse,
+  type EngineEntry,
+  type EngineRequest,
+  type EngineResponse,
+  type NodeHandler,
+} from './transport/fetch.js';
+import { fromRawRequest, toRawResponse } from './transport/raw-request.js';
 import { interactionRoutes } from './login/interactions.js';
 import { jwtTokenEndpoints } from './scenario/jwt-token-endpoints.js';
 import { completeKeys, processWideKeys, type ProviderKeys } from './engine/keys.js';
@@ -40,7 +49,7 @@ import { ENDPOINTS, FaultQueue } from './scenario/faults.js';
 import { RequestRecorder } from './scenario/recorder.js';
 import { Arrivals } from './scenario/arrivals.js';
 import { readState, StateWriter } from './state/state-file.js';
-import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions } from './types.js';
+import type { MockProvider, MockClient, MockProviderControl, MockProviderOptions, MockUser, MockUserOptions, RawRequest, RawResponse } from './types.js';
 import { applyPreset } from './presets/apply.js';
 import { hasProviderShape, providerShape } from './scenario/provider-shape.js';
 import { unprefixToken } from './scenario/token-prefix.js';
@@ -260,23 +269,24 @@ export async function createMockProviderInternals(
     const url = typeof input === 'string' ? URL.parse(input) : input;
     return url !== null && (url.origin === origin || topology?.match(url) !== undefined);
   };
-  const handle = async (request: Request): Promise<Response> => {
+  // The one in-process entry: handle() and handleRaw() convert to and from it.
+  const toEngine = async (request: EngineRequest): Promise<EngineResponse> => {
     if (closed) throw new TestkitError('MOCK_PROVIDER', `The mock provider ${issuer} is closed; create a new one.`);
-    const url = new URL(request.url);
+    const url = request.url;
     if (url.origin !== origin) {
       // A preset's real URL: served on its path under the issuer, as over HTTP.
       if (topology?.match(url) === undefined) {
         throw new TestkitError(
           'MOCK_PROVIDER',
-          `handle() got a request for ${url.origin}${url.pathname}, which is not this provider (${origin})${topology === undefined ? '' : ' nor one of its preset endpoints'}.`,
+          `The in-process provider got a request for ${url.origin}${url.pathname}, which is not this provider (${origin})${topology === undefined ? '' : ' nor one of its preset endpoints'}.`,
         );
       }
-      const engineRequest = await fromFetchRequest(request);
-      engineRequest.url = new URL(Topology.issuerPath(url), origin);
-      return toFetchResponse(await entry(engineRequest), request.method);
+      request.url = new URL(Topology.issuerPath(url), origin);
     }
-    return toFetchResponse(await entry(await fromFetchRequest(request)), request.method);
+    return entry(request);
   };
+  const handle = async (request: Request): Promise<Response> => toFetchResponse(await toEngine(await fromFetchRequest(request)), request.method);
+  const handleRaw = async (request: RawRequest): Promise<RawResponse> => toRawResponse(await toEngine(fromRawRequest(request)), request.method);
   const providerFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
     if (serves(request.url)) return handle(request);
@@ -338,6 +348,7 @@ export async function createMockProviderInternals(
     clients: readOnlyView(clients, 'clients', 'registerClient()'),
     users: readOnlyView(users, 'users', 'the users option of createMockProvider()'),
     handle,
+    handleRaw,
     fetch: providerFetch,
     registerClient(input) {
       const client = normalizeClient(input);

@@ -28,6 +28,8 @@ export type {
   MockUser,
   MockUserOptions,
   QuirksOptions,
+  RawRequest,
+  RawResponse,
   TokenResponse,
 } from './types.js';
 export type { Endpoint, FaultSpec } from './scenario/faults.js';
@@ -50,6 +52,8 @@ export {
   DEFAULT_USERS,
 } from './defaults.js';
 export { CONTROL_PREFIX, ROUTES } from './routes.js';
+// The request body cap (1 MiB, 413 beyond): what an adapter reading a stream for handleRaw() need not read past.
+export { MAX_REQUEST_BODY_BYTES } from './transport/request-body.js';
 export { PRESETS, PRESET_NAMES } from './presets/index.js';
 export type { PresetDefinition, PresetName } from './presets/index.js';
 export type {

@@ -9,6 +9,26 @@ import type { ProviderShapeQuirks } from './scenario/dimensions.js';
 import type { PresetName } from './presets/index.js';
 
 /** The grant types a mock client may use (RFC 6749 §4, RFC 7523 §2.1). */
+/** A request for {@link MockProvider.handleRaw}: the parts of an HTTP request, nothing to parse. */
+export interface RawRequest {
+  method: string;
+  /** Absolute: the issuer's origin, or a preset endpoint's real URL. */
+  url: string | URL;
+  /** Any case; a list is joined with `, ` (`cookie` with `; `); `undefined` values are skipped. */
+  headers?: Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+  /** The whole body (ignored for GET and HEAD). */
+  body?: Uint8Array | string | null | undefined;
+}
+
+/** What {@link MockProvider.handleRaw} answers: the engine's response as written. */
+export interface RawResponse {
+  status: number;
+  /** Lower-case names; `set-cookie` as a list. */
+  headers: Record<string, string | string[]>;
+  /** Empty for HEAD, 204 and 304. */
+  body: Buffer;
+}
+
 export type MockGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password' | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 /** A public JWK set (RFC 7517 §5): what a `jwt-bearer` client may register instead of a PEM key. */
@@ -246,6 +266,18 @@ export interface MockProvider {
   readonly users: readonly Readonly<MockUser>[];
   /** In-process: hands a WHATWG Request for this issuer to the engine (no socket), returns its Response unchanged (redirects not followed). */
   handle(request: Request): Promise<Response>;
+  /**
+   * In-process, without WHATWG objects: the same entry as `handle()` for a request given as plain data, answered
+   * as plain data (status, lower-case headers with `set-cookie` as a list, the whole body as a Buffer; redirects not
+   * followed). For adapters that already hold the request's parts (the undici dispatcher): no `Request`/`Response`
+   * to build and read back. A body over 1 MiB is answered 413. Rejects with `MOCK_PROVIDER` for a URL this provider
+   * does not serve (see `serves()`) or once closed.
+   *
+   * @example
+   * const { status, headers, body } = await provider.handleRaw({ method: 'GET', url: provider.jwksUrl });
+   * JSON.parse(body.toString('utf8')).keys;
+   */
+  handleRaw(request: RawRequest): Promise<RawResponse>;
   /** A fetch that serves this provider's URLs in-process through `handle()` and passes anything else to `globalThis.fetch`. */
   fetch: typeof fetch;
   /** Adds or replaces a client at runtime. Throws `MOCK_PROVIDER` on an invalid declaration. */

@@ -8,7 +8,11 @@ export interface DispatchOptions {
   origin?: string | URL;
   path: string;
   method: string;
-  /** fetch passes an async iterable of Uint8Array (every body form, FormData and URLSearchParams included, already serialised) or null. */
+  /**
+   * fetch passes an async iterable of Uint8Array (every body form already serialised) or null; to a dispatcher with
+   * `isMockActive` (ours, a MockAgent) the body as given instead: a string (URLSearchParams serialised), a
+   * Uint8Array, a Blob, FormData, or a ReadableStream.
+   */
   body?: string | Uint8Array | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Blob | FormData | URLSearchParams | null;
   headers?: Record<string, string | string[] | undefined> | (string | Buffer)[] | Iterable<[string, string | string[] | undefined]> | null;
   [key: string]: unknown;

@@ -1,8 +1,8 @@
 import { TestkitError } from '../shared/errors.js';
 import type { MockProvider } from '../mock-provider/index.js';
 import type { DispatchHandler, DispatchOptions, Dispatcher } from './dispatch-types.js';
-import { reply } from './reply.js';
-import { toRequest } from './to-request.js';
+import { answer, answerRaw, type Answerer } from './answer.js';
+import { toHeaderRecord } from './to-request.js';
 import type { RouteHandler } from './with-bearer.js';
 
 /** The slot Node 22's bundled undici (6.x) reads the global dispatcher from. */
@@ -14,7 +14,7 @@ const STATE = Symbol.for('oauth2-testkit.undici.interception');
 export type UnhandledRequestStrategy = 'bypass' | 'error' | ((url: URL) => 'bypass' | 'error');
 
 export interface InterceptOptions {
-  /** Origins answered by `provider.handle()` (default: the issuer's origin). Presets add the origins they serve. */
+  /** Origins answered by the provider in-process (default: the issuer's origin). Presets add the origins they serve. */
   origins?: readonly string[];
   /** The user's own API, by origin: each gets every request for that origin (wrap it in `withBearer` to guard it). */
   routes?: Readonly<Record<string, RouteHandler>>;
@@ -42,7 +42,8 @@ const slot = globalThis as unknown as Slot;
 
 /**
  * Serves `provider` (and `options.routes`) to Node's global `fetch` in-process, at undici's dispatcher: requests for
- * the provider's origins go to `provider.handle()` with no socket; everything else goes to the dispatcher that was
+ * the provider's origins go to `provider.handleRaw()` with no socket and no `Request`/`Response` in between
+ * (`provider.handle()` for an object without `handleRaw`); everything else goes to the dispatcher that was
  * installed before (`'bypass'`) or fails (`'error'`). Redirects are left to fetch; abort signals end the request with
  * fetch's `AbortError`; an engine failure reaches fetch as a network error (`TypeError: fetch failed`) whose `cause`
  * is a `MOCK_PROVIDER` error. Interceptions nest; restore them in any order.
@@ -56,7 +57,7 @@ const slot = globalThis as unknown as Slot;
  * @see https://undici.nodejs.org/#/docs/api/Dispatcher
  */
 export function interceptMockProvider(
-  provider: Pick<MockProvider, 'issuer' | 'handle'> & Partial<Pick<MockProvider, 'serves'>>,
+  provider: Pick<MockProvider, 'issuer' | 'handle'> & Partial<Pick<MockProvider, 'serves' | 'handleRaw'>>,
   options: InterceptOptions = {},
 ): UndiciInterception {
   assertSupportedUndici();
@@ -67,24 +68,37 @@ export function interceptMockProvider(
 
   // A preset's endpoints at their real URLs (provider.serves), unless `origins` says exactly what to serve.
   const servesPreset = (url: URL): boolean => options.origins === undefined && provider.serves?.(url) === true;
-  const serve = (origin: string, path: string): RouteHandler | undefined => {
-    if (providerOrigins.has(origin) || servesPreset(new URL(path, origin))) return (request) => provider.handle(request);
-    return routes.get(origin);
+  // A provider with handleRaw (every real one) is answered without WHATWG objects in between; `handle` stays the way
+  // for a provider-like object that has only it, and for the user's routes (which take a Request).
+  const toProvider: Answerer =
+    provider.handleRaw === undefined
+      ? (origin, dispatchOptions, handler) => answer((request) => provider.handle(request), origin, dispatchOptions, handler)
+      : (origin, dispatchOptions, handler) =>
+          answerRaw((request) => (provider.handleRaw as MockProvider['handleRaw'])(request), origin, dispatchOptions, handler);
+  const serve = (origin: string, path: string): Answerer | undefined => {
+    if (providerOrigins.has(origin) || servesPreset(new URL(path, origin))) return toProvider;
+    const route = routes.get(origin);
+    return route === undefined ? undefined : (origin, dispatchOptions, handler) => answer(route, origin, dispatchOptions, handler);
   };
 
-  const dispatcher: Dispatcher & { [STATE]: InterceptorState } = {
+  const dispatcher: Dispatcher & { [STATE]: InterceptorState; isMockActive: true } = {
     [STATE]: state,
+    // What undici's fetch asks of a mock dispatcher (MockAgent has it too): it then hands `dispatch` the body as given
+    // (a string, Uint8Array, Blob or FormData; a stream only for a stream) instead of a stream to read back.
+    isMockActive: true,
     dispatch(dispatchOptions: DispatchOptions, handler: DispatchHandler): boolean {
       assertLegacyHandler(handler);
-      const origin = toOrigin(dispatchOptions.origin ?? '');
-      const route = serve(origin, dispatchOptions.path);
-      if (route !== undefined) {
-        void answer(route, origin, dispatchOptions, handler);
+      const given = dispatchOptions.origin;
+      // fetch passes the URL's origin, already in the form the sets hold: no URL parse for that.
+      const origin = typeof given === 'string' && (providerOrigins.has(given) || routes.has(given)) ? given : toOrigin(given ?? '');
+      const answerer = serve(origin, dispatchOptions.path);
+      if (answerer !== undefined) {
+        void answerer(origin, dispatchOptions, handler);
         return true;
       }
       const url = new URL(dispatchOptions.path, origin);
       const strategy = typeof unhandled === 'function' ? unhandled(url) : unhandled;
-      if (strategy === 'bypass' && state.previous !== undefined) return state.previous.dispatch(dispatchOptions, handler);
+      if (strategy === 'bypass' && state.previous !== undefined) return state.previous.dispatch(forBypass(dispatchOptions), handler);
       handler.onError?.(
         new TestkitError(
           'NETWORK_ERROR',
@@ -109,48 +123,16 @@ export function interceptMockProvider(
   return { dispatcher, origins: [...providerOrigins, ...routes.keys()], restore, [Symbol.dispose]: restore };
 }
 
-/** Answers one request in-process; exactly one of `onComplete`/`onError` ends it. */
-async function answer(route: RouteHandler, origin: string, options: DispatchOptions, handler: DispatchHandler): Promise<void> {
-  const abortListeners: (() => void)[] = [];
-  let settled = false;
-  const fail = (error: Error): void => {
-    if (settled) return;
-    settled = true;
-    handler.onError?.(error);
-  };
-  handler.onConnect?.((reason?: unknown) => {
-    if (settled) return;
-    const error = reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
-    for (const listener of abortListeners.splice(0)) listener();
-    fail(error);
-  });
-  if (settled) return;
-  try {
-    const request = await toRequest(options, origin);
-    if (settled) return;
-    const response = await route(request);
-    if (settled) {
-      await response.body?.cancel();
-      return;
-    }
-    await reply(
-      response,
-      request.method,
-      handler,
-      () => settled,
-      (listener) => abortListeners.push(listener),
-    );
-    settled = true;
-  } catch (cause) {
-    const url = new URL(options.path, origin);
-    fail(
-      new TestkitError(
-        'MOCK_PROVIDER',
-        `The in-process mock failed to answer ${options.method} ${url.origin}${url.pathname}: ${cause instanceof Error ? cause.message : String(cause)}. fetch reports it as a network error; see this error's cause.`,
-        { cause },
-      ),
-    );
-  }
+/**
+ * What the previous dispatcher gets. As a mock dispatcher we receive fetch's FormData itself, whose content-type
+ * names fetch's boundary; undici's client serialises FormData with a boundary of its own and sends it only when no
+ * content-type is set, so that header goes.
+ */
+function forBypass(options: DispatchOptions): DispatchOptions {
+  if (!(options.body instanceof FormData)) return options;
+  const headers = toHeaderRecord(options.headers);
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+  return { ...options, headers };
 }
 
 /** Takes `dispatcher` out of the chain: from the slot when it is on top, or from under another interception of ours. */

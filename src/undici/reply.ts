@@ -1,3 +1,4 @@
+import type { RawResponse } from '../mock-provider/index.js';
 import type { DispatchHandler } from './dispatch-types.js';
 
 /** Statuses whose answer never has a body (RFC 9110 §6.4.1), whatever the handler returned. */
@@ -59,5 +60,38 @@ export async function reply(
     }
   }
   if (isAborted()) return;
+  handler.onComplete?.([]);
+}
+
+/** Header names seen before, as the Buffers undici reads them (a few dozen at most: the engine's own names). */
+const NAMES = new Map<string, Buffer>();
+
+function nameBuffer(name: string): Buffer {
+  let buffer = NAMES.get(name);
+  if (buffer === undefined) {
+    buffer = Buffer.from(name, 'latin1');
+    if (NAMES.size < 256) NAMES.set(name, buffer);
+  }
+  return buffer;
+}
+
+/**
+ * Plays a `handleRaw` answer into an undici 6 handler, synchronously: status, raw headers (each `Set-Cookie` its
+ * own line), the body in one chunk (none for HEAD, 1xx/204/205/304), `onComplete`. Stops once `isAborted()` says so.
+ */
+export function playRaw(response: RawResponse, method: string, handler: DispatchHandler, isAborted: () => boolean): void {
+  const rawHeaders: Buffer[] = [];
+  for (const name in response.headers) {
+    const value = response.headers[name] as string | string[];
+    const key = nameBuffer(name);
+    if (typeof value === 'string') rawHeaders.push(key, Buffer.from(value, 'latin1'));
+    else for (const item of value) rawHeaders.push(key, Buffer.from(item, 'latin1'));
+  }
+  handler.onHeaders?.(response.status, rawHeaders, () => {}, '');
+  if (isAborted()) return;
+  if (method !== 'HEAD' && !NULL_BODY_STATUSES.has(response.status) && response.body.byteLength > 0) {
+    handler.onData?.(response.body);
+    if (isAborted()) return;
+  }
   handler.onComplete?.([]);
 }

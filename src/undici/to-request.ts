@@ -1,51 +1,40 @@
 import type { DispatchOptions } from './dispatch-types.js';
+import { readDispatchBody } from './read-body.js';
 
 /**
- * Builds the WHATWG `Request` that `provider.handle()` takes from what undici gives a dispatcher. Every body form
- * is accepted: string, Buffer/Uint8Array, (async) iterable or Node stream (what fetch passes, FormData and
- * URLSearchParams already serialised into it), Blob/FormData/URLSearchParams given directly, or none.
+ * Builds the WHATWG `Request` a route handler (or a provider-like object with only `handle()`) takes from what
+ * undici gives a dispatcher; every body form `readDispatchBody` reads is accepted.
  */
 export async function toRequest(options: DispatchOptions, origin: string): Promise<Request> {
   const method = options.method.toUpperCase();
-  const body = await readBody(options.body);
-  return new Request(new URL(options.path, origin), {
-    method,
-    headers: toHeaders(options.headers),
-    body: method === 'GET' || method === 'HEAD' ? null : (body as BodyInit | null),
-  });
+  const bodyless = method === 'GET' || method === 'HEAD';
+  const { bytes, contentType } = await readDispatchBody(bodyless ? null : options.body);
+  const headers = toHeaders(options.headers);
+  if (contentType !== undefined) headers.set('content-type', contentType);
+  return new Request(new URL(options.path, origin), { method, headers, body: bodyless || bytes === undefined ? null : new Uint8Array(bytes) });
 }
 
-type BodyInit_ = string | Uint8Array | Blob | FormData | URLSearchParams | null;
-
-async function readBody(body: DispatchOptions['body']): Promise<BodyInit_> {
-  if (body === undefined || body === null) return null;
-  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Blob || body instanceof FormData || body instanceof URLSearchParams)
-    return body;
-  const chunks: Uint8Array[] = [];
-  if (Symbol.asyncIterator in body) {
-    for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  } else if (Symbol.iterator in body) {
-    for (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  } else {
-    throw new TypeError(
-      `oauth2-testkit/undici cannot read a request body of type ${Object.prototype.toString.call(body)}; pass a string, a Uint8Array, an iterable or a stream.`,
-    );
+/** undici's header forms (a record, the flat `[name, value, …]` list, or `[name, value]` pairs) as a new record. */
+export function toHeaderRecord(headers: DispatchOptions['headers']): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  if (headers === undefined || headers === null) return result;
+  const add = (name: string, value: string | string[]): void => {
+    const before = result[name];
+    result[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), ...(Array.isArray(value) ? value : [value])];
+  };
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) add(String(headers[i]), String(headers[i + 1]));
+    return result;
   }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+  const entries = Symbol.iterator in headers ? (headers as Iterable<[string, string | string[] | undefined]>) : Object.entries(headers);
+  for (const [name, value] of entries) if (value !== undefined) add(name, Array.isArray(value) ? value.map(String) : String(value));
+  return result;
 }
 
 function toHeaders(headers: DispatchOptions['headers']): Headers {
   const result = new Headers();
-  if (headers === undefined || headers === null) return result;
-  if (Array.isArray(headers)) {
-    // undici's flat form: [name, value, name, value, …].
-    for (let i = 0; i + 1 < headers.length; i += 2) result.append(String(headers[i]), String(headers[i + 1]));
-    return result;
-  }
-  const entries = Symbol.iterator in headers ? (headers as Iterable<[string, string | string[] | undefined]>) : Object.entries(headers);
-  for (const [name, value] of entries) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) result.append(name, String(item));
+  for (const [name, value] of Object.entries(toHeaderRecord(headers))) {
+    for (const item of Array.isArray(value) ? value : [value]) result.append(name, item);
   }
   return result;
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMockProvider, type MockProvider, type MockProviderOptions } from '../../src/mock-provider/index.js';
+import { createMockProvider, MAX_REQUEST_BODY_BYTES, type MockProvider, type MockProviderOptions, type RawRequest } from '../../src/mock-provider/index.js';
 import {
   interceptMockProvider,
   withBearer,
@@ -40,6 +40,13 @@ function install(target: MockProvider, options: InterceptOptions = {}): UndiciIn
       for (const listener of listeners) listener(request.url);
       return target.handle(request);
     },
+    // A stand-in with only handle() (the tests' hand-made answers) goes the WHATWG way, a provider the raw way.
+    ...(typeof target.handleRaw === 'function' && {
+      handleRaw: (request: RawRequest) => {
+        for (const listener of listeners) listener(String(request.url));
+        return target.handleRaw(request);
+      },
+    }),
   };
   interception = interceptMockProvider(observed, { onUnhandledRequest: 'error', ...options });
   return interception;
@@ -232,35 +239,123 @@ describe('interceptMockProvider at the dispatcher only', () => {
     ],
     ['a Blob', () => new Blob(['grant_type=client_credentials&scope=openid'])],
   ];
-  it.each(bodies)('hands the engine a request body given as %s intact', async (_name, body, extra) => {
+  it.each(bodies)('hands the engine a request body given as %s intact, through handleRaw', async (_name, body, extra) => {
     const served = await serve();
     const seen: string[] = [];
-    const handle = served.handle.bind(served);
     install({
-      ...served,
-      handle: async (request: Request) => {
-        seen.push(await request.clone().text());
-        return handle(request);
+      issuer: served.issuer,
+      handle: () => Promise.reject(new Error('handle() is not the way in')),
+      handleRaw: async (request: RawRequest) => {
+        seen.push(Buffer.from(request.body ?? '').toString());
+        return served.handleRaw(request);
       },
-    } as MockProvider);
-    await fetch(served.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(), ...extra });
+    } as unknown as MockProvider);
+    const response = await fetch(served.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(), ...extra });
+    expect(await response.json()).toMatchObject({ error: expect.any(String) }); // no client authentication: the engine read the body and answered
     expect(seen).toEqual(['grant_type=client_credentials&scope=openid']);
   });
 
-  it('hands the engine FormData serialised by fetch as multipart', async () => {
+  it.each(bodies)('hands a provider with only handle() a request body given as %s intact', async (_name, body, extra) => {
     const served = await serve();
     const seen: string[] = [];
     install({
       issuer: served.issuer,
       handle: async (request: Request) => {
-        seen.push(String((await request.formData()).get('scope')));
+        seen.push(await request.clone().text());
+        return served.handle(request);
+      },
+    } as unknown as MockProvider);
+    await fetch(served.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(), ...extra });
+    expect(seen).toEqual(['grant_type=client_credentials&scope=openid']);
+  });
+
+  it('hands the engine FormData as multipart whose content-type names the boundary of its body, on both paths', async () => {
+    const served = await serve();
+    const seen: string[] = [];
+    const read = async (body: BodyInit | null, contentType: string | null): Promise<void> => {
+      seen.push(String((await new Response(body, { headers: { 'content-type': contentType ?? '' } }).formData()).get('scope')));
+    };
+    install({
+      issuer: served.issuer,
+      handle: async (request: Request) => {
+        await read(await request.arrayBuffer(), request.headers.get('content-type'));
         return new Response(null, { status: 204 });
       },
     } as MockProvider);
     const form = new FormData();
     form.set('scope', 'openid read:issues');
     expect((await fetch(served.tokenUrl, { method: 'POST', body: form })).status).toBe(204);
-    expect(seen).toEqual(['openid read:issues']);
+    install({
+      issuer: served.issuer,
+      handleRaw: async (request: RawRequest) => {
+        await read(new Uint8Array(Buffer.from(request.body ?? '')), String(request.headers?.['content-type']));
+        return { status: 204, headers: {}, body: Buffer.alloc(0) };
+      },
+    } as unknown as MockProvider);
+    expect((await fetch(served.tokenUrl, { method: 'POST', body: form })).status).toBe(204);
+    expect(seen).toEqual(['openid read:issues', 'openid read:issues']);
+  });
+
+  it('passes a bypassed FormData body on without the content-type only fetch knows the boundary of', async () => {
+    const served = await createMockProvider();
+    provider = served;
+    const seen: { body: unknown; headers: Record<string, unknown> }[] = [];
+    useDispatcher({
+      dispatch(options, handler) {
+        seen.push({ body: options.body, headers: { ...(options.headers as Record<string, unknown>) } });
+        return fakeDispatcher('elsewhere').dispatch(options, handler);
+      },
+    });
+    interception = interceptMockProvider(served);
+    const form = new FormData();
+    form.set('a', 'b');
+    expect(await (await fetch('https://elsewhere.test/upload', { method: 'POST', body: form })).text()).toBe('elsewhere');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.body).toBeInstanceOf(FormData);
+    expect(Object.keys(seen[0]?.headers ?? {}).map((name) => name.toLowerCase())).not.toContain('content-type');
+  });
+
+  it('answers 413 to a body over 1 MiB, and stops reading a stream at the cap', async () => {
+    const served = await serve();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const big = await fetch(served.tokenUrl, { method: 'POST', headers: form, body: `grant_type=client_credentials&x=${'a'.repeat(MAX_REQUEST_BODY_BYTES)}` });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: 'invalid_request' });
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(97);
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulled += chunk.length;
+          controller.enqueue(chunk);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const streamed = await fetch(served.tokenUrl, { method: 'POST', headers: form, body: stream, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(pulled).toBeLessThan(2 * MAX_REQUEST_BODY_BYTES);
+  });
+
+  it('answers a real provider through handleRaw: no WHATWG Request or Response in between', async () => {
+    const served = await createMockProvider();
+    provider = served;
+    const raw: string[] = [];
+    interception = interceptMockProvider(
+      {
+        issuer: served.issuer,
+        handle: () => Promise.reject(new Error('handle() is not the way in')),
+        handleRaw: (request) => {
+          raw.push(`${request.method} ${String(request.url)}`);
+          return served.handleRaw(request);
+        },
+      },
+      { onUnhandledRequest: 'error' },
+    );
+    const response = await fetch(served.jwksUrl, { headers: [['accept', 'application/json']] });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+    expect(raw).toEqual([`GET ${served.jwksUrl}`]);
   });
 
   it.each([
@@ -273,6 +368,31 @@ describe('interceptMockProvider at the dispatcher only', () => {
     const response = await fetch(served.issuer, { method });
     expect(response.status).toBe(status);
     expect(await response.text()).toBe('');
+  });
+
+  it.each([
+    ['HEAD', 200],
+    ['GET', 204],
+    ['GET', 205],
+    ['GET', 304],
+  ] as const)('gives fetch no body for %s with status %i from handleRaw even when it returns one', async (method, status) => {
+    const served = await serve();
+    install({ issuer: served.issuer, handleRaw: async () => ({ status, headers: {}, body: Buffer.from('ignored') }) } as unknown as MockProvider);
+    const response = await fetch(served.issuer, { method });
+    expect(response.status).toBe(status);
+    expect(await response.text()).toBe('');
+  });
+
+  it('hands fetch each Set-Cookie of a handleRaw answer as its own header line, and non-ASCII header values as HTTP would', async () => {
+    const served = await serve();
+    install({
+      issuer: served.issuer,
+      handleRaw: async () => ({ status: 200, headers: { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'], 'x-note': 'café' }, body: Buffer.from('ok') }),
+    } as unknown as MockProvider);
+    const response = await fetch(served.issuer);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(response.headers.get('x-note')).toBe('café');
+    expect(await response.text()).toBe('ok');
   });
 
   it('leaves redirects to fetch: followed by default, handed back with redirect manual', async () => {
