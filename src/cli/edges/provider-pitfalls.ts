@@ -12,8 +12,11 @@ export interface ProviderPitfall {
   fix: string;
   /** The provider's documentation (or the source that states the behaviour). */
   source: string;
+  /** Set when the provider then issues no refresh token (the cause a re-run's "logging in again" names). */
+  noRefreshToken?: true;
 }
 
+/** A table row; with `noRefreshToken`, `problem` reads `cause: consequence`. */
 type Pitfall = Omit<ProviderPitfall, 'provider'> & { applies: (settings: OAuth2Settings) => boolean };
 
 /** The authorizationUrl's query parameter (templates read as plain text), or undefined. */
@@ -28,6 +31,7 @@ function hasScope(settings: OAuth2Settings, name: string): boolean {
 
 const MICROSOFT_OFFLINE: Pitfall = {
   applies: (settings) => !hasScope(settings, 'offline_access'),
+  noRefreshToken: true,
   problem: 'no "offline_access" scope: Entra ID issues no refresh token, so every expired access token means logging in again.',
   fix: 'add { "name": "offline_access" } to oauth2.scopes',
   source: 'https://learn.microsoft.com/entra/identity-platform/refresh-tokens',
@@ -38,6 +42,7 @@ const PITFALLS: Partial<Record<PresetName, Pitfall[]>> = {
   google: [
     {
       applies: (settings) => authorizeParam(settings, 'access_type') !== 'offline',
+      noRefreshToken: true,
       problem: 'the authorizationUrl has no access_type=offline: Google issues no refresh token, so every expired access token means logging in again.',
       fix: 'add access_type=offline to the authorizationUrl query',
       source: 'https://developers.google.com/identity/protocols/oauth2',
@@ -52,6 +57,7 @@ const PITFALLS: Partial<Record<PresetName, Pitfall[]>> = {
   atlassian: [
     {
       applies: (settings) => !hasScope(settings, 'offline_access'),
+      noRefreshToken: true,
       problem: 'no "offline_access" scope: Atlassian issues no refresh token, so every expired access token means logging in again.',
       fix: 'add { "name": "offline_access" } to oauth2.scopes',
       source: 'https://developer.atlassian.com/cloud/oauth/getting-started/refresh-tokens',
@@ -69,6 +75,7 @@ const PITFALLS: Partial<Record<PresetName, Pitfall[]>> = {
   dropbox: [
     {
       applies: (settings) => authorizeParam(settings, 'token_access_type') !== 'offline',
+      noRefreshToken: true,
       problem: 'the authorizationUrl has no token_access_type=offline: Dropbox issues no refresh token, so every expired access token means logging in again.',
       fix: 'add token_access_type=offline to the authorizationUrl query',
       source: 'https://dropbox.tech/developers/using-oauth-2-0-with-offline-access',
@@ -77,6 +84,7 @@ const PITFALLS: Partial<Record<PresetName, Pitfall[]>> = {
   salesforce: [
     {
       applies: (settings) => !hasScope(settings, 'refresh_token') && !hasScope(settings, 'offline_access'),
+      noRefreshToken: true,
       problem: 'no "refresh_token" scope: Salesforce issues no refresh token, so every expired access token means logging in again.',
       fix: 'add { "name": "refresh_token" } to oauth2.scopes (the connected app must allow it too)',
       source: 'https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/api/apex_connector_oauth.htm',
@@ -88,5 +96,11 @@ const PITFALLS: Partial<Record<PresetName, Pitfall[]>> = {
 export function providerPitfalls(settings: OAuth2Settings): ProviderPitfall[] {
   const { name } = presetForSettings(settings);
   if (name === undefined) return [];
-  return (PITFALLS[name] ?? []).filter((pitfall) => pitfall.applies(settings)).map(({ problem, fix, source }) => ({ provider: name, problem, fix, source }));
+  return (PITFALLS[name] ?? []).filter((pitfall) => pitfall.applies(settings)).map(({ applies: _, ...pitfall }) => ({ provider: name, ...pitfall }));
+}
+
+/** Why the provider the settings point at returned no refresh token, with the fix (`oauth2` on a re-run), if known. */
+export function refreshTokenPitfall(settings: OAuth2Settings): string | undefined {
+  const pitfall = providerPitfalls(settings).find((found) => found.noRefreshToken);
+  return pitfall && `${pitfall.provider}: ${pitfall.problem.slice(0, pitfall.problem.indexOf(': '))}; fix: ${pitfall.fix}`;
 }
