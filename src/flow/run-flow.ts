@@ -80,6 +80,8 @@ export interface FlowEdges {
   /** Asks for what the password grant needs when the test account lacks it (a hidden prompt in the CLI). */
   prompt?: PromptEdge | undefined;
   reporter?: FlowReporter | undefined;
+  /** Why this provider returned no refresh token, with the fix (the CLI: the provider's known pitfalls), if known. */
+  noRefreshTokenCause?: ((settings: OAuth2Settings) => string | undefined) | undefined;
 }
 
 export interface FlowOptions {
@@ -221,7 +223,10 @@ async function runFlow(options: FlowOptions, edges: FlowEdges, reporter: FlowRep
     const refreshes = grantType !== 'client_credentials';
     const storedRefreshToken = refreshes && typeof account.refreshToken === 'string' ? account.refreshToken : '';
     if (refreshes && !storedRefreshToken && !options.reauth && typeof account.accessToken === 'string') {
-      reporter.warn(`testAccounts.${accountName} has an access token but no refresh token (the provider returned none): logging in again.`);
+      const cause = edges.noRefreshTokenCause?.(authorization.oauth2);
+      reporter.warn(
+        `testAccounts.${accountName} has an access token but no refresh token (the provider returned none${cause ? `: ${cause}` : ''}): logging in again.`,
+      );
     }
     if (storedRefreshToken && !options.reauth) {
       // A grant that needs nobody (a key, or a password in the account) may log in again by itself; a browser or a prompt needs a terminal.

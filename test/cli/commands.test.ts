@@ -284,6 +284,25 @@ describe('integration-cli oauth2 check', () => {
   });
 });
 
+describe('integration-cli oauth2 check: provider pitfalls', () => {
+  it("warns a Google config without access_type=offline about Google's missing refresh token, with the fix", async () => {
+    const config = JSON.parse(await readFile(fixture, 'utf8'));
+    Object.assign(config.authorizations[0].oauth2, {
+      authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth?prompt=consent',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+    });
+    const { configPath } = await tempProject(config);
+    const human = await runCli(['oauth2', 'check', '--config-path', configPath]);
+    expect(human.stderr).toContain('google: the authorizationUrl has no access_type=offline');
+    expect(human.stderr).toContain('Fix: add access_type=offline to the authorizationUrl query (https://developers.google.com/identity/protocols/oauth2)');
+    const json = JSON.parse((await runCli(['oauth2', 'check', '--config-path', configPath, '--json'])).stdout);
+    expect(json.authorizations[0].pitfalls).toEqual([
+      expect.objectContaining({ provider: 'google', fix: 'add access_type=offline to the authorizationUrl query' }),
+    ]);
+    expect(JSON.stringify(json)).not.toContain('acme-dev-client-secret');
+  });
+});
+
 describe('integration-cli oauth2 check --json: one envelope, { ok, ..., error: { code, message } }', () => {
   it('says ok: false with NOT_READY and the report when only a development authorization exists (exit 1)', async () => {
     const { configPath } = await tempProject(JSON.parse(await readFile(fixture, 'utf8')));

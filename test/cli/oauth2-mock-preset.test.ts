@@ -98,3 +98,33 @@ describe('oauth2 --mock picks a provider preset', () => {
     expect(await readFile(mock.configPath, 'utf8')).toBe(before);
   });
 });
+
+describe('oauth2 --mock: a config that gets no refresh token says why on the next run', () => {
+  it.each([
+    [
+      'google',
+      'https://accounts.google.com/o/oauth2/v2/auth',
+      'https://oauth2.googleapis.com/token',
+      ['openid'],
+      'fix: add access_type=offline to the authorizationUrl query',
+    ],
+    [
+      'atlassian',
+      'https://auth.atlassian.com/authorize?audience=api.atlassian.com&prompt=consent',
+      'https://auth.atlassian.com/oauth/token',
+      ['read:jira-work'],
+      'fix: add { "name": "offline_access" } to oauth2.scopes',
+    ],
+  ])('%s: no refresh token, so the second run logs in again and names the cause and the fix', async (provider, authorizeUrl, tokenUrl, scopes, fix) => {
+    const mock = await providerProject(authorizeUrl, tokenUrl, scopes);
+    const first = await mock.run();
+    expect(first.code, first.stderr).toBe(0);
+    expect(await mock.account()).not.toHaveProperty('refreshToken');
+    const second = await mock.run();
+    expect(second.code, second.stderr).toBe(0);
+    const warning = second.stderr.split('\n').find((line) => line.includes('no refresh token'));
+    expect(warning).toContain(`(the provider returned none: ${provider}: `);
+    expect(warning).toContain(fix);
+    expect(warning).toContain('logging in again');
+  });
+});

@@ -3,6 +3,8 @@ import { platformRedirectUrl } from '../../flow/authorize-url.js';
 import { clientAuthWarnings } from '../../flow/client-auth.js';
 import type { ClientAuthWarning } from '../../flow/client-auth.js';
 import { listAuthorizations, loadConfig, validateAuthorization } from '../../flow/config.js';
+import { providerPitfalls } from '../edges/provider-pitfalls.js';
+import type { ProviderPitfall } from '../edges/provider-pitfalls.js';
 import { describeFailure, jsonFailure, writeJson } from '../exit.js';
 import { ConsoleReporter } from '../reporter.js';
 
@@ -15,6 +17,8 @@ interface AuthorizationReport {
   redirectUrl: string;
   /** Client authentication the config gets wrong (does not change `ready`), with the exact lines to add. */
   warnings?: ClientAuthWarning[];
+  /** Known behaviour of the provider its URLs point at (the `--mock` preset pick) that this config runs into. */
+  pitfalls?: ProviderPitfall[];
 }
 
 /**
@@ -36,7 +40,15 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
         try {
           const authorization = validateAuthorization(config.data, index, config.path);
           const warnings = clientAuthWarnings(authorization.oauth2, `authorizations[${index}].oauth2`);
-          return { name, development, valid: true, redirectUrl, ...(warnings.length > 0 ? { warnings } : {}) };
+          const pitfalls = providerPitfalls(authorization.oauth2);
+          return {
+            name,
+            development,
+            valid: true,
+            redirectUrl,
+            ...(warnings.length > 0 ? { warnings } : {}),
+            ...(pitfalls.length > 0 ? { pitfalls } : {}),
+          };
         } catch (error) {
           if (!isTestkitError(error)) throw error;
           return { name, development, valid: false, problem: error.message, redirectUrl };
@@ -59,6 +71,10 @@ export async function runCheckCommand(options: { configPath: string; json?: bool
         for (const warning of report.warnings ?? []) {
           reporter.warn(`    ${warning.lines ? warning.problem : warning.message}`);
           if (warning.lines) reporter.info(['    Add to the oauth2 block:', ...warning.lines.map((line) => `      ${line}`)].join('\n'));
+        }
+        for (const pitfall of report.pitfalls ?? []) {
+          reporter.warn(`    ${pitfall.provider}: ${pitfall.problem}`);
+          reporter.info(`      Fix: ${pitfall.fix} (${pitfall.source})`);
         }
       }
       reporter.info(ready ? `Ready to publish: production authorization "${production[0]?.name}".` : ['Not ready to publish.', ...advice].join('\n  '));

@@ -101,6 +101,8 @@ export async function runOAuth2Command(options: OAuth2CommandOptions): Promise<n
       const { terminalPrompt } = await import('../edges/prompt.js');
       edges.prompt = terminalPrompt(process.stdin, process.stderr, () => reporter.stopSpinner());
     }
+    const { refreshTokenPitfall } = await import('../edges/provider-pitfalls.js');
+    edges.noRefreshTokenCause = refreshTokenPitfall;
     const result = await runOAuth2Flow(
       {
         configPath: options.configPath,
